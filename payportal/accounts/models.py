@@ -1,0 +1,129 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from payportal.accounts.permissions import ALL_CODES
+from payportal.merchants.models import Merchant
+
+USERNAME_PATTERN = r"^[A-Za-z0-9]{3,30}$"
+username_validator = RegexValidator(
+    USERNAME_PATTERN,
+    "Usernames are 3 to 30 letters (A-Z) and numbers only: "
+    "no spaces, symbols or email addresses.",
+    code="invalid_username",
+)
+
+
+class Role(models.Model):
+    """A named set of permission codes from the catalogue, per firm."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="roles"
+    )
+    name = models.CharField("Name", max_length=60)
+    description = models.CharField("Description", max_length=200, blank=True)
+    permissions = models.JSONField("Permissions", default=list, blank=True)
+    # The built-in Administrator: holds every permission, including codes
+    # added to the catalogue later, and cannot be narrowed or deleted.
+    is_administrator = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "merchant", Lower("name"), name="role_name_unique_per_merchant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def codes(self) -> frozenset[str]:
+        if self.is_administrator:
+            return frozenset(ALL_CODES)
+        return frozenset(self.permissions) & frozenset(ALL_CODES)
+
+
+class UserManager(BaseUserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Usernames are unique ignoring case, and login ignores case too.
+        return self.select_related("merchant", "role").get(username__iexact=username)
+
+
+class User(AbstractBaseUser):
+    """A portal login. Belongs to one firm; removed by deactivation only."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="users")
+    username = models.CharField(
+        "Username", max_length=30, validators=[username_validator]
+    )
+    full_name = models.CharField("Full Name", max_length=150)
+    email = models.EmailField("Email", max_length=254)
+    is_active = models.BooleanField("Active", default=True)
+    # Set when an admin chose the password (creation, reset, reactivation):
+    # it must be changed before any other page opens (PCI DSS 8.3.5).
+    must_change_password = models.BooleanField(default=False)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email", "full_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+        indexes = [
+            # Keyset pagination of the Users page, one index per sort key.
+            models.Index(
+                fields=["merchant", "username", "id"], name="user_merchant_username"
+            ),
+            models.Index(
+                fields=["merchant", "full_name", "id"], name="user_merchant_fullname"
+            ),
+            models.Index(
+                fields=["merchant", "email", "id"], name="user_merchant_email"
+            ),
+            models.Index(
+                fields=["merchant", "last_login", "id"], name="user_merchant_lastlogin"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def status(self) -> str:
+        return "Active" if self.is_active else "Inactive"
+
+    def can(self, code: str) -> bool:
+        """The one permission question (accounts/permissions.py)."""
+        return self.is_active and code in self.role.codes
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's recent passwords, to refuse reuse of the last 4."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Password of user {self.user_id} set {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from payportal.audit import views
+
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+]

@@ -1,0 +1,70 @@
+"""Template helpers shared by every app: icons and money-free formatting."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+# 24x24 stroke icons (Feather-style paths), drawn inline so they need no
+# request and inherit the text colour. Always aria-hidden: the button or
+# link around an icon carries the accessible name.
+_PATHS = {
+    "home": '<path d="M3 11l9-8 9 8"/><path d="M5 10v10h14V10"/>',
+    "users": '<circle cx="9" cy="8" r="4"/><path d="M1 21v-1a7 7 0 0 1 14 0v1"/>'
+    '<path d="M16 4a4 4 0 0 1 0 8"/><path d="M19 21v-1a6 6 0 0 0-3-5"/>',
+    "shield": '<path d="M12 2l8 4v6c0 5-3.5 8.5-8 10-4.5-1.5-8-5-8-10V6z"/>',
+    "list": '<path d="M8 6h13M8 12h13M8 18h13"/><circle cx="3.5" cy="6" r="1"/>'
+    '<circle cx="3.5" cy="12" r="1"/><circle cx="3.5" cy="18" r="1"/>',
+    "edit": '<path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/>',
+    "check": '<path d="M20 6L9 17l-5-5"/>',
+    "x": '<path d="M18 6L6 18M6 6l12 12"/>',
+    "plus": '<path d="M12 5v14M5 12h14"/>',
+    "search": '<circle cx="11" cy="11" r="7"/><path d="M21 21l-4.3-4.3"/>',
+    "user": '<circle cx="12" cy="8" r="4"/><path d="M4 21v-1a8 8 0 0 1 16 0v1"/>',
+    "logout": '<path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4"/>'
+    '<path d="M16 17l5-5-5-5M21 12H9"/>',
+    "lock": '<rect x="4" y="11" width="16" height="10" rx="2"/>'
+    '<path d="M8 11V7a4 4 0 0 1 8 0v4"/>',
+    "unlock": '<rect x="4" y="11" width="16" height="10" rx="2"/>'
+    '<path d="M8 11V7a4 4 0 0 1 7.8-1"/>',
+    "key": '<circle cx="7.5" cy="15.5" r="4.5"/><path d="M10.7 12.3L21 2M16 7l3 3"/>',
+    "mail": '<rect x="2" y="4" width="20" height="16" rx="2"/><path d="M22 6l-10 7L2 6"/>',
+    "trash": '<path d="M3 6h18M8 6V4h8v2M6 6l1 15h10l1-15"/>',
+    "chevron-left": '<path d="M15 18l-6-6 6-6"/>',
+    "chevron-right": '<path d="M9 18l6-6-6-6"/>',
+    "alert": '<circle cx="12" cy="12" r="10"/><path d="M12 8v4M12 16h.01"/>',
+    "menu": '<path d="M3 6h18M3 12h18M3 18h18"/>',
+    "download": '<path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4"/>'
+    '<path d="M7 10l5 5 5-5M12 15V3"/>',
+}
+
+
+@register.simple_tag
+def icon(name: str, size: int = 18) -> SafeString:
+    """``{% icon "edit" %}``: an inline SVG icon, hidden from screen readers."""
+    return format_html(
+        '<svg class="icon" width="{}" height="{}" viewBox="0 0 24 24" fill="none" '
+        'stroke="currentColor" stroke-width="2" stroke-linecap="round" '
+        'stroke-linejoin="round" aria-hidden="true" focusable="false">{}</svg>',
+        size,
+        size,
+        mark_safe(_PATHS[name]),  # noqa: S308 - constant markup above
+    )
+
+
+@register.simple_tag(takes_context=True)
+def query(context: template.Context, **changes: object) -> str:
+    """The current query string with ``changes`` applied (None removes).
+
+    ``{% query cursor=page.next_cursor %}`` keeps search, filters and sort
+    while moving between pages.
+    """
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return "?" + encoded if encoded else "?"

@@ -1,0 +1,16 @@
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from payportal.dashboard import views as dashboard_views
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", dashboard_views.home, name="dashboard"),
+    path("healthz", healthz, name="healthz"),
+    path("", include(("payportal.accounts.urls", "accounts"))),
+    path("audit/", include(("payportal.audit.urls", "audit"))),
+]
