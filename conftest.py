@@ -1,6 +1,11 @@
 """Fixtures shared by every app's tests."""
 
+import re
+import socket
 from collections.abc import Callable
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from typing import Any
 
 import pytest
@@ -99,3 +104,57 @@ def client_as() -> Callable[[User], "PortalClient"]:
 @pytest.fixture
 def admin_client(client_as, admin) -> PortalClient:
     return client_as(admin)
+
+
+class SmtpSink:
+    """An aiosmtpd server on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def bodies_to(self, address: str) -> list[str]:
+        return [
+            m.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+            for m in self.messages
+            if address in m["To"]
+        ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _smtp_server():
+    from aiosmtpd.controller import Controller
+
+    handler = SmtpSink()
+    # Controller(port=0) cannot work: it connects to its own port to check
+    # that it started, so pick a free port first.
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield handler, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_sink(_smtp_server, settings) -> SmtpSink:
+    """Send this test's email over real SMTP to a local aiosmtpd sink."""
+    handler, port = _smtp_server
+    handler.messages.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    return handler
+
+
+def links_in(body: str) -> list[str]:
+    """The http(s) links in an email body, in order."""
+    return re.findall(r"https?://\S+", body)
