@@ -1,0 +1,65 @@
+"""``payportal serve`` starts the real production server (gunicorn)."""
+
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
+    with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+        return response.status, response.read(), dict(response.headers)
+
+
+@pytest.fixture
+def served(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "payportal.settings",
+        "PAYPORTAL_DATA_DIR": str(tmp_path),
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    cli = [sys.executable, "-m", "payportal"]
+    subprocess.run([*cli, "migrate", "-v", "0"], env=env, check=True)  # noqa: S603
+    process = subprocess.Popen(  # noqa: S603
+        [*cli, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    # Wait for gunicorn's own "Booting worker" line rather than sleeping;
+    # if the server dies, its output ends and the test fails with it.
+    output = []
+    for line in process.stdout:
+        output.append(line.decode())
+        if "Booting worker" in output[-1]:
+            break
+    else:
+        raise AssertionError("".join(output))
+    yield base
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+def test_serve_serves_login_page_and_hashed_static(served):
+    status, body, headers = _get(served + "/")
+
+    assert status == 200
+    assert b'name="username"' in body
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    css = body.split(b'href="/static/payportal/css/app.')[1].split(b'"')[0]
+    status, css_body, _ = _get(served + "/static/payportal/css/app." + css.decode())
+    assert status == 200
+    assert b"--primary" in css_body

@@ -1,0 +1,112 @@
+"""The demo firm that ``payportal demo`` sets up: realistic, deterministic.
+
+Everything goes through the same services the portal uses, so the demo's
+audit trail, invites and rules are the real ones.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from payportal.accounts import permissions as p
+from payportal.accounts.models import User
+from payportal.accounts.services import roles as role_services
+from payportal.accounts.services import users as user_services
+from payportal.merchants import services
+from payportal.merchants.models import Merchant
+
+DEMO_FIRM = "Hale & Stone LLP"
+DEMO_USERNAME = "demo"
+# A known password so `payportal demo` can always print a working login.
+# Only the demo firm has it, and it is not temporary there by design.
+DEMO_PASSWORD = "Harbour-lights-2026"  # noqa: S105 - public demo login
+
+ROLES = [
+    (
+        "Operator",
+        "Works the payments: transactions, refunds and chargebacks.",
+        [p.DASHBOARD_VIEW, p.PAYMENTS_VIEW, p.REFUNDS_CREATE, p.DISPUTES_RESPOND],
+    ),
+    (
+        "Viewer",
+        "Reads transactions; changes nothing.",
+        [p.DASHBOARD_VIEW, p.PAYMENTS_VIEW],
+    ),
+    ("User admin", "Manages users; sees no card data.", [p.USERS_MANAGE, p.AUDIT_VIEW]),
+]
+
+# (username, full name, role, active)
+STAFF = [
+    ("mstone", "Margaret Stone", "Administrator", True),
+    ("jhale", "Jonathan Hale", "Administrator", True),
+    ("priya", "Priya Raman", "Operator", True),
+    ("lchen", "Li Chen", "Operator", True),
+    ("tobrien", "Tom O'Brien", "Operator", True),
+    ("amorales", "Ana Morales", "Operator", True),
+    ("kwilliams", "Keisha Williams", "Viewer", True),
+    ("dnguyen", "Duc Nguyen", "Viewer", True),
+    ("sfischer", "Sabine Fischer", "Viewer", True),
+    ("rpatel", "Rohan Patel", "User admin", True),
+    ("ebrown", "Emily Brown", "Operator", False),
+    ("gsmith", "George Smith", "Viewer", False),
+    ("hkim", "Hana Kim", "Operator", True),
+    ("cjones", "Carla Jones", "Viewer", True),
+    ("bmiller", "Ben Miller", "Operator", True),
+    ("ylopez", "Yolanda Lopez", "Viewer", True),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    merchant: Merchant
+    username: str
+    password: str
+    created: bool
+
+
+@transaction.atomic
+def ensure_demo_firm() -> DemoLogin:
+    """Create the demo firm with staff and roles unless it exists already."""
+    existing = User.objects.filter(username__iexact=DEMO_USERNAME).first()
+    if existing is not None:
+        return DemoLogin(existing.merchant, existing.username, DEMO_PASSWORD, False)
+    merchant, admin, _ = services.create_merchant(
+        name=DEMO_FIRM,
+        admin_username=DEMO_USERNAME,
+        admin_email="demo@halestone.example",
+        admin_full_name="Dana Demo",
+        admin_password=DEMO_PASSWORD,
+    )
+    admin.must_change_password = False
+    admin.save(update_fields=["must_change_password"])
+    roles = {role.name: role for role in merchant.roles.all()}
+    for name, description, codes in ROLES:
+        roles[name] = role_services.create_role(
+            merchant=merchant,
+            actor=admin,
+            name=name,
+            description=description,
+            permissions=codes,
+            request=None,
+        )
+    for username, full_name, role_name, active in STAFF:
+        user = user_services.create_user(
+            merchant=merchant,
+            actor=admin,
+            role=roles[role_name],
+            username=username,
+            full_name=full_name,
+            email=f"{username}@halestone.example",
+            send_link=True,
+        )
+        if not active:
+            user_services.update_user(
+                user=user,
+                actor=admin,
+                role=user.role,
+                full_name=user.full_name,
+                email=user.email,
+                is_active=False,
+                request=None,
+            )
+    return DemoLogin(merchant, DEMO_USERNAME, DEMO_PASSWORD, True)
