@@ -160,7 +160,7 @@ SECURE_PROXY_SSL_HEADER = (
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "payportal.accounts.backends.PortalBackend",
 ]
 # "/" is the login page for a visitor and the dashboard after login.
 LOGIN_URL = "dashboard"
@@ -226,6 +226,7 @@ EMAIL_TIMEOUT = 10
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
