@@ -102,6 +102,16 @@ def client_as() -> Callable[[User], "PortalClient"]:
 
 
 @pytest.fixture
+def db_sessions(settings) -> None:
+    """Keep sessions in the database, whatever REDIS_URL says.
+
+    Query-count tests count the session's own queries; list this fixture
+    before the client so the client's session is made in the database.
+    """
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
+@pytest.fixture
 def admin_client(client_as, admin) -> PortalClient:
     return client_as(admin)
 

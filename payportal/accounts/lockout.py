@@ -4,19 +4,36 @@ Axes counts failures per lower-cased username, known or not, and locks at
 the 10th for 30 minutes. These helpers are the portal's only contact with
 axes: the login view, the user record (Locked badge, Unlock) and tests use
 them.
+
+How axes counts (axes/handlers/database.py, AxesDatabaseHandler): every
+failure updates one AccessAttempt row per (username, address, browser)
+with ``failures_since_start += 1`` and ``attempt_time = now``, after
+deleting rows whose last failure is 30 minutes old or more. The username's
+count is the *sum* over its rows whose ``attempt_time`` is within the last
+30 minutes, so failures from several addresses add up. Right after
+recording a failure axes compares the count with the limit: the 10th
+failure itself already locks (that request is answered by
+``lockout_response``), and from then on every attempt, even with the right
+password, is refused without being counted, until 30 minutes have passed
+since the 10th failure. A success before the limit clears the count
+(AXES_RESET_ON_SUCCESS).
 """
 
+import unicodedata
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 
 def normalise_username(username: str | None) -> str:
-    return (username or "").strip().lower()
+    # NFKC as Django's login form's UsernameField does, so a username read
+    # from the raw POST matches the one axes got through authenticate().
+    return unicodedata.normalize("NFKC", (username or "").strip()).lower()
 
 
 def username_from_request(
@@ -28,14 +45,22 @@ def username_from_request(
     return normalise_username(request.POST.get("username"))
 
 
-def is_locked(username: str) -> bool:
-    """True while ``username`` has 10 failures within the last 30 minutes."""
+def failure_count(username: str) -> int:
+    """Failed sign-ins of ``username`` that still count, as axes sums them."""
     threshold = timezone.now() - settings.AXES_COOLOFF_TIME
-    return AccessAttempt.objects.filter(
-        username=normalise_username(username),
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-        attempt_time__gte=threshold,
-    ).exists()
+    total = AccessAttempt.objects.filter(
+        username=normalise_username(username), attempt_time__gte=threshold
+    ).aggregate(total=Sum("failures_since_start"))["total"]
+    return total or 0
+
+
+def is_locked(username: str) -> bool:
+    """True while ``username`` has 10 failures within the last 30 minutes.
+
+    Still True at exactly 30 minutes after the last failure (axes compares
+    with >=), False one second later.
+    """
+    return failure_count(username) >= settings.AXES_FAILURE_LIMIT
 
 
 def unlock(username: str) -> int:

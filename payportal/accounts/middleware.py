@@ -5,20 +5,34 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 LOGIN_AT = "payportal_login_at"
+SEEN_AT = "payportal_seen_at"
+
+
+def _send_to(request: HttpRequest, url: str) -> HttpResponse:
+    # These run before django-htmx's middleware, hence the raw header. An
+    # htmx request would swap the target page into a fragment of the old
+    # one; tell htmx to load it as a whole page instead.
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 class SessionLimitsMiddleware:
-    """End a session 12 hours after sign-in, however active it has been.
+    """End a session 15 minutes idle or 12 hours after sign-in.
 
-    The 15-minute idle limit is SESSION_COOKIE_AGE with
-    SESSION_SAVE_EVERY_REQUEST; an inactive user's session is refused by the
-    authentication backend; a password change ends other sessions through
-    Django's session auth hash.
+    The session store expires idle sessions too (SESSION_COOKIE_AGE with
+    SESSION_SAVE_EVERY_REQUEST), but each store keeps time its own way
+    (Redis by its own clock); checking the time of the last request here
+    makes the rule the same on every store. An inactive user's session is
+    refused by the authentication backend; a password change ends other
+    sessions through Django's session auth hash.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -26,11 +40,22 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
+            now = time.time()
             started = request.session.get(LOGIN_AT)
+            seen = request.session.get(SEEN_AT, started)
             max_age = settings.PAYPORTAL_SESSION_MAX_AGE.total_seconds()
-            if started is None or time.time() - started > max_age:
+            idle = settings.SESSION_COOKIE_AGE
+            if started is None or now - started > max_age or now - seen > idle:
+                from payportal.accounts.services import auth as services
+
+                services.record_session_expired(user=request.user, request=request)
                 logout(request)
-                return redirect(settings.LOGIN_URL)
+                is_htmx = request.headers.get("HX-Request") == "true"
+                if request.method in ("GET", "HEAD") and not is_htmx:
+                    # Back to the same page after signing in again.
+                    return redirect_to_login(request.get_full_path())
+                return _send_to(request, resolve_url(settings.LOGIN_URL))
+            request.session[SEEN_AT] = now
         return self.get_response(request)
 
 
@@ -46,10 +71,8 @@ class PasswordChangeRequiredMiddleware:
         user = request.user
         if user.is_authenticated and user.must_change_password:
             allowed = {reverse(name) for name in self.ALLOWED}
-            if request.path not in allowed and not request.path.startswith(
-                settings.STATIC_URL
-                if settings.STATIC_URL.startswith("/")
-                else "/" + settings.STATIC_URL
-            ):
-                return redirect("accounts:password_required")
+            static = settings.STATIC_URL
+            static = static if static.startswith("/") else "/" + static
+            if request.path not in allowed and not request.path.startswith(static):
+                return _send_to(request, reverse("accounts:password_required"))
         return self.get_response(request)

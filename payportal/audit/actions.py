@@ -10,6 +10,8 @@ USER_UNLOCKED = "user.unlocked"
 PASSWORD_CHANGED = "password.changed"
 PASSWORD_RESET_REQUESTED = "password.reset_requested"
 PASSWORD_RESET_COMPLETED = "password.reset_completed"
+PASSWORD_RESET_THROTTLED = "password.reset_throttled"
+PASSWORD_SET_WITH_LINK = "password.set_with_link"
 PASSWORD_SET_BY_ADMIN = "password.set_by_admin"
 SET_PASSWORD_LINK_SENT = "password.link_sent"
 USER_CREATED = "user.created"
@@ -33,6 +35,8 @@ LABELS: dict[str, str] = {
     PASSWORD_CHANGED: "Password changed",
     PASSWORD_RESET_REQUESTED: "Password reset requested",
     PASSWORD_RESET_COMPLETED: "Password reset completed",
+    PASSWORD_RESET_THROTTLED: "Password reset throttled",
+    PASSWORD_SET_WITH_LINK: "Password set with link",
     PASSWORD_SET_BY_ADMIN: "Temporary password set",
     SET_PASSWORD_LINK_SENT: "Set-password link sent",
     USER_CREATED: "User added",

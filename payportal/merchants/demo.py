@@ -5,8 +5,10 @@ audit trail, invites and rules are the real ones.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from payportal.accounts import permissions as p
 from payportal.accounts.models import User
@@ -89,7 +91,8 @@ def ensure_demo_firm() -> DemoLogin:
             permissions=codes,
             request=None,
         )
-    for username, full_name, role_name, active in STAFF:
+    now = timezone.now()
+    for index, (username, full_name, role_name, active) in enumerate(STAFF):
         user = user_services.create_user(
             merchant=merchant,
             actor=admin,
@@ -99,6 +102,10 @@ def ensure_demo_firm() -> DemoLogin:
             email=f"{username}@halestone.example",
             send_link=True,
         )
+        # Sample history: most staff have signed in at some point recently.
+        if index % 5 != 4:
+            seen = now - timedelta(days=index * 3, hours=index * 7 % 24)
+            User.objects.filter(pk=user.pk).update(last_login=seen)
         if not active:
             user_services.update_user(
                 user=user,

@@ -1,9 +1,23 @@
 """Reads of users, always scoped to the request's merchant."""
 
-from django.shortcuts import get_object_or_404
+from collections.abc import Iterable
 
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Q, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from payportal.accounts.lockout import normalise_username
 from payportal.accounts.models import User
+from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
 from payportal.merchants.models import Merchant
+
+# The Users page's sort keys; each has an index on (merchant, key, id).
+SORT_KEYS = ("username", "full_name", "email", "last_login")
+DEFAULT_SORT = "username"
+STATUS_ACTIVE = "active"
+STATUS_INACTIVE = "inactive"
 
 
 def get_user(*, merchant: Merchant, user_id: int) -> User:
@@ -11,3 +25,74 @@ def get_user(*, merchant: Merchant, user_id: int) -> User:
     return get_object_or_404(
         User.objects.select_related("role", "created_by"), merchant=merchant, pk=user_id
     )
+
+
+def parse_sort(sort: str | None) -> tuple[str, bool]:
+    """``"-email"`` -> ``("email", True)``; anything unknown is the default."""
+    sort = sort or ""
+    key = sort.removeprefix("-")
+    if key not in SORT_KEYS:
+        return DEFAULT_SORT, False
+    return key, sort.startswith("-")
+
+
+def locked_usernames(usernames: Iterable[str]) -> set[str]:
+    """The case-folded usernames among ``usernames`` that are locked out.
+
+    One query for a whole page of users, with the rule of
+    ``lockout.is_locked``: the failures of the last 30 minutes, summed over
+    the username's rows (one per address and browser), reach 10.
+    """
+    names = {normalise_username(name) for name in usernames}
+    if not names:
+        return set()
+    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(
+        AccessAttempt.objects.filter(username__in=names, attempt_time__gte=threshold)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .values_list("username", flat=True)
+    )
+
+
+def list_users(
+    *,
+    merchant: Merchant,
+    q: str = "",
+    status: str = "",
+    role_id: int | None = None,
+    sort: str = DEFAULT_SORT,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """One page of the merchant's users for the Users page.
+
+    ``q`` matches username, full name or email (ignoring case); ``status``
+    is "active", "inactive" or anything else for all; ``role_id`` limits
+    to one role (another firm's role id simply matches nobody); ``sort`` is
+    a key of SORT_KEYS, "-" first for descending, else the default.
+    Each row gets ``is_locked``. Two queries whatever the page size: the
+    page itself (keyset, no COUNT) and the lockouts of its usernames.
+    """
+    users = User.objects.filter(merchant=merchant).select_related("role")
+    q = (q or "").strip()
+    if q:
+        users = users.filter(
+            Q(username__icontains=q) | Q(full_name__icontains=q) | Q(email__icontains=q)
+        )
+    if status == STATUS_ACTIVE:
+        users = users.filter(is_active=True)
+    elif status == STATUS_INACTIVE:
+        users = users.filter(is_active=False)
+    if role_id is not None:
+        users = users.filter(role_id=role_id)
+    key, descending = parse_sort(sort)
+    page = keyset_page(
+        users, key=key, descending=descending, after=after, before=before, size=size
+    )
+    locked = locked_usernames(user.username for user in page.rows)
+    for user in page.rows:
+        user.is_locked = normalise_username(user.username) in locked
+    return page

@@ -82,7 +82,7 @@ def test_role_list_rejects_post(admin_client):
 
 @pytest.mark.parametrize("rows", (1, 3))
 def test_role_list_query_count_is_constant(
-    admin_client, merchant, rows, django_assert_num_queries
+    db_sessions, admin_client, merchant, rows, django_assert_num_queries
 ):
     for _ in range(rows):
         role = RoleFactory(merchant=merchant, permissions=[PAYMENTS_VIEW])

@@ -1,15 +1,88 @@
-"""Stub: to be written."""
+"""Profile: any signed-in user's own record, details and password."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import HttpResponseClientRedirect
+
+from payportal.accounts.forms.profile import ProfileForm, ProfilePasswordForm
+from payportal.accounts.services import users as services
+
+TEMPLATE = "accounts/profile/detail.html"
+CHANGED_MESSAGE = "Your password has been changed. Your other sessions were signed out."
 
 
-def profile_detail(request, *args, **kwargs):  # noqa: ARG001
-    return HttpResponse("TODO")
+def _render_profile(
+    request: HttpRequest, *, form: ProfileForm | None = None
+) -> HttpResponse:
+    template = TEMPLATE
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#edit-card" if form is not None else "#details-card"
+    response = render(request, template, {"subject": request.user, "form": form})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
-def profile_edit(request, *args, **kwargs):  # noqa: ARG001
-    return HttpResponse("TODO")
+@login_required
+@require_safe
+def profile_detail(request: HttpRequest) -> HttpResponse:
+    return _render_profile(request)
 
 
-def profile_password(request, *args, **kwargs):  # noqa: ARG001
-    return HttpResponse("TODO")
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = ProfileForm(data, user=request.user)
+    if form.is_bound and form.is_valid():
+        try:
+            services.update_profile(
+                user=request.user,
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your profile has been saved.")
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("accounts:profile"))
+            return redirect("accounts:profile")
+    return _render_profile(request, form=form)
+
+
+class ProfilePasswordView(PasswordChangeView):
+    """Django's password change, writing through the service (audit, policy).
+
+    The current session stays signed in; every other session of the user
+    ends, because the password hash they were signed in with changed.
+    """
+
+    form_class = ProfilePasswordForm
+    template_name = "accounts/profile/password.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form: ProfilePasswordForm) -> HttpResponse:
+        try:
+            services.change_password(
+                user=form.user,
+                password=form.cleaned_data["new_password1"],
+                request=self.request,
+            )
+        except ValidationError as error:
+            form.add_error("new_password1", error.error_dict["password"])
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, form.user)
+        messages.success(self.request, CHANGED_MESSAGE)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+profile_password = ProfilePasswordView.as_view()

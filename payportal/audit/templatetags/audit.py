@@ -38,7 +38,8 @@ def change_lines(changes: Any) -> list[dict[str, str]]:
     if not isinstance(changes, dict):
         return []
     lines = []
-    for field, change in changes.items():
+    # Sorted by field: PostgreSQL's jsonb does not keep the order written.
+    for field, change in sorted(changes.items()):
         if isinstance(change, list | tuple) and len(change) == 2:
             old, new = change
             lines.append({"field": str(field), "old": _value(old), "new": _value(new)})

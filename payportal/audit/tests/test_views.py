@@ -59,8 +59,8 @@ def test_event_list_shows_target_and_changes(admin_client, merchant, admin):
     html = response.content.decode()
     assert f'<a href="/users/{target.pk}/">bkeeper</a>' in html
     assert (
-        '<li><span class="change-field">full_name:</span> Bo → Bo Keeper</li>'
         '<li><span class="change-field">email:</span> — → b@example.com</li>'
+        '<li><span class="change-field">full_name:</span> Bo → Bo Keeper</li>'
     ) in html
     assert '<span class="badge badge--locked">Failure</span>' in html
 
@@ -204,7 +204,7 @@ def test_event_list_shows_empty_state(admin_client):
 
 @pytest.mark.parametrize("rows", (1, 3))
 def test_event_list_query_count_is_constant(
-    admin_client, merchant, admin, rows, django_assert_num_queries
+    db_sessions, admin_client, merchant, admin, rows, django_assert_num_queries
 ):
     target = UserFactory(merchant=merchant)
     for _ in range(rows):
