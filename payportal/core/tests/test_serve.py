@@ -2,6 +2,7 @@
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -20,8 +21,14 @@ def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
         return response.status, response.read(), dict(response.headers)
 
 
-@pytest.fixture
-def served(tmp_path):
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("served")
+
+
+@pytest.fixture(scope="module")
+def served(data_dir):
+    tmp_path = data_dir
     port = _free_port()
     env = {
         **os.environ,
@@ -51,6 +58,15 @@ def served(tmp_path):
     yield base
     process.terminate()
     process.communicate(timeout=10)
+
+
+def test_migrate_creates_the_throttle_cache_table(served, data_dir):
+    # Sign-in throttling needs it on the embedded default; `migrate` on a
+    # fresh data dir (done by the fixture) must leave nothing else to run.
+    with sqlite3.connect(data_dir / "payportal.sqlite3") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+
+    assert "payportal_throttle" in tables
 
 
 def test_serve_serves_login_page_and_hashed_static(served):
