@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.db.models import QuerySet
 
 from payportal.accounts.models import Role, User, username_validator
@@ -82,6 +83,10 @@ class PasswordSetupForm(forms.Form):
     def password_setup_required(self) -> bool:
         return True
 
+    def policy_user(self) -> User | None:
+        """Whom the password policy compares against (details, history)."""
+        return None
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not self.password_setup_required():
@@ -102,6 +107,13 @@ class PasswordSetupForm(forms.Form):
                 "confirm_password",
                 forms.ValidationError(PASSWORDS_DIFFER, code="password_mismatch"),
             )
+        if password:
+            # Every policy failure beside Password now, along with any other
+            # field's error; the service checks again before saving.
+            try:
+                password_validation.validate_password(password, self.policy_user())
+            except forms.ValidationError as error:
+                self.add_error("password", error)
         return cleaned
 
     def password_setup(self) -> PasswordSetup:
@@ -113,7 +125,10 @@ class PasswordSetupForm(forms.Form):
 
 class UserAddForm(PasswordSetupForm):
     role = RoleChoiceField(
-        label="Role", queryset=Role.objects.none(), empty_label="Choose a role"
+        label="Role",
+        queryset=Role.objects.none(),
+        empty_label="Choose a role",
+        error_messages={"required": "Choose a role."},
     )
     username = forms.CharField(
         label="Username",
@@ -158,6 +173,14 @@ class UserAddForm(PasswordSetupForm):
             # Nothing to choose: preselect the firm's one role.
             field.empty_label = None
             field.initial = only[0].pk
+
+    def policy_user(self) -> User:
+        data = self.cleaned_data
+        return User(
+            username=data.get("username", ""),
+            full_name=data.get("full_name", ""),
+            email=data.get("email", ""),
+        )
 
 
 class UserEditForm(PasswordSetupForm):
@@ -218,6 +241,9 @@ class UserEditForm(PasswordSetupForm):
                 "Needed when you set Status to Active: how they get access again."
             )
 
+    def policy_user(self) -> User:
+        return self.user
+
     @property
     def reactivates(self) -> bool:
         return "password_mode" in self.fields
@@ -240,6 +266,13 @@ class UserResetPasswordForm(PasswordSetupForm):
     """
 
     prefix = "reset"
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def policy_user(self) -> User:
+        return self.user
 
 
 class UserFilterForm(forms.Form):

@@ -358,6 +358,19 @@ def test_login_throttle_opens_in_the_next_window(
     assert response.status_code == 302
 
 
+def test_login_throttle_counts_only_failed_sign_ins(
+    anon_client, admin, password, three_a_minute
+):
+    for _ in range(4):
+        assert sign_in(anon_client, "admin", password).status_code == 302
+        anon_client.post("/logout/")
+
+    for _ in range(3):
+        assert sign_in(anon_client, "admin", "Wrong-password-123").status_code == 200
+
+    assert sign_in(anon_client, "admin", password).status_code == 429
+
+
 def test_login_page_get_is_not_throttled(anon_client, three_a_minute):
     for _ in range(5):
         response = anon_client.get("/")

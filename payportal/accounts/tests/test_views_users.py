@@ -468,6 +468,35 @@ def test_user_add_twice_creates_one_user(admin_client, merchant, clerk_role):
     assert User.objects.filter(username__iexact="jo2").count() == 1
 
 
+def test_user_add_shows_every_wrong_field_at_once(admin_client, clerk_role):
+    response = admin_client.post(
+        "/users/add/",
+        add_form(
+            role="",
+            username="jo@firm.com",
+            password="Zq7",
+            confirm_password="Zq8",
+            email="jo@firm",
+        ),
+    )
+
+    assert field_errors(response, "role") == ["Choose a role."]
+    assert field_errors(response, "username") == [
+        "Usernames are 3 to 30 letters (A-Z) and numbers only: "
+        "no spaces, symbols or email addresses."
+    ]
+    assert field_errors(response, "password") == [
+        "This password is too short. It must contain at least 12 characters."
+    ]
+    assert field_errors(response, "confirm_password") == [
+        "The two passwords don't match."
+    ]
+    assert field_errors(response, "email") == ["Enter a valid email address."]
+    assert input_value(response, "username") == "jo@firm.com"
+    assert input_value(response, "password") is None
+    assert not User.objects.filter(username__iexact="jo@firm.com").exists()
+
+
 def test_user_add_shows_error_next_to_field_for_different_passwords(
     admin_client, clerk_role
 ):

@@ -27,7 +27,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from payportal.accounts import lockout
 from payportal.accounts.forms.auth import (
@@ -52,12 +52,23 @@ PASSWORD_CHOSEN = "Your new password is saved. You're signed in."  # noqa: S105
 PASSWORD_SET = "Your password is set. Sign in with your username and new password."  # noqa: S105
 
 
-def _throttled(request: HttpRequest, *, group: str, rate: str) -> bool:
-    # Counted per client address in the shared "throttle" cache, so every
-    # server process sees the same count. Only POSTs count.
-    return is_ratelimited(
-        request, group=group, key="ip", rate=rate, method="POST", increment=True
+def _throttled(
+    request: HttpRequest, *, group: str, rate: str, increment: bool = True
+) -> bool:
+    """True once this address has used up ``rate`` for ``group``.
+
+    Counted per client address in the shared "throttle" cache, so every
+    server process sees the same count; only POSTs count. With
+    ``increment=False`` it only looks, so a caller can count failures alone.
+    """
+    usage = get_usage(
+        request, group=group, key="ip", rate=rate, method="POST", increment=increment
     )
+    if usage is None:  # ratelimiting switched off (RATELIMIT_ENABLE)
+        return False
+    if increment:
+        return usage["should_limit"]
+    return usage["count"] >= usage["limit"]
 
 
 def _render_login(request: HttpRequest, *, error: str, status: int) -> HttpResponse:
@@ -100,7 +111,11 @@ class PortalLoginView(LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
-        if _throttled(request, group="login", rate=settings.PAYPORTAL_LOGIN_RATE):
+        # Only failed sign-ins use up the address's allowance (form_invalid),
+        # so a whole office behind one address can still sign in at 9am.
+        if _throttled(
+            request, group="login", rate=settings.PAYPORTAL_LOGIN_RATE, increment=False
+        ):
             services.record_login_throttled(username=username, request=request)
             return _render_login(request, error=LOGIN_THROTTLED, status=429)
         # Axes decides inside authenticate(); the state before it tells
@@ -119,6 +134,7 @@ class PortalLoginView(LoginView):
             # A field left empty: nothing was tried, nothing is counted.
             return super().form_invalid(form)
         username = self.request.POST.get("username", "")
+        _throttled(self.request, group="login", rate=settings.PAYPORTAL_LOGIN_RATE)
         services.record_login_failed(
             username=username,
             request=self.request,

@@ -142,7 +142,7 @@ def _render_record(
     context = {
         "subject": user,
         "form": form,
-        "reset_form": reset_form or UserResetPasswordForm(),
+        "reset_form": reset_form or UserResetPasswordForm(user=user),
         "locked": lockout.is_locked(user.username),
         "is_self": user.pk == request.user.pk,
     }
@@ -222,7 +222,7 @@ def user_reset_password(request: HttpRequest, user_id: int) -> HttpResponse:
     user = selectors.get_user(merchant=request.merchant, user_id=user_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = UserResetPasswordForm(request.POST)
+    form = UserResetPasswordForm(request.POST, user=user)
     if form.is_valid():
         setup = form.password_setup()
         try:
