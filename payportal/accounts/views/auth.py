@@ -12,12 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import (
     INTERNAL_RESET_SESSION_TOKEN,
     LoginView,
     LogoutView,
-    PasswordChangeView,
     PasswordResetConfirmView,
 )
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -39,8 +37,8 @@ from payportal.accounts.forms.auth import (
 )
 from payportal.accounts.models import User
 from payportal.accounts.services import auth as services
-from payportal.accounts.services import users as user_services
 from payportal.accounts.tokens import password_reset_tokens, set_password_tokens
+from payportal.accounts.views.passwords import OwnPasswordChangeView
 
 LOGIN_TEMPLATE = "accounts/login.html"
 LOGIN_THROTTLED = (
@@ -169,7 +167,7 @@ class PortalLogoutView(LogoutView):
 logout_view = PortalLogoutView.as_view()
 
 
-class RequiredPasswordView(PasswordChangeView):
+class RequiredPasswordView(OwnPasswordChangeView):
     """``/password/new/``: replace a temporary password (PCI DSS 8.3.5).
 
     The current password is not asked: it was typed a moment ago to sign
@@ -181,25 +179,12 @@ class RequiredPasswordView(PasswordChangeView):
     form_class = NewPasswordForm
     template_name = "accounts/password_required.html"
     success_url = reverse_lazy("dashboard")
+    success_message = PASSWORD_CHOSEN
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated and not request.user.must_change_password:
             return redirect("dashboard")
         return super().dispatch(request, *args, **kwargs)
-
-    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
-        try:
-            user_services.change_password(
-                user=form.user,
-                password=form.cleaned_data["new_password1"],
-                request=self.request,
-            )
-        except ValidationError as error:
-            form.add_error("new_password1", error.error_dict["password"])
-            return self.form_invalid(form)
-        update_session_auth_hash(self.request, form.user)
-        messages.success(self.request, PASSWORD_CHOSEN)
-        return HttpResponseRedirect(self.get_success_url())
 
 
 password_required = require_http_methods(["GET", "HEAD", "POST"])(

@@ -1,11 +1,9 @@
 """Profile: any signed-in user's own record, details and password."""
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_vary_headers
@@ -14,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from payportal.accounts.forms.profile import ProfileForm, ProfilePasswordForm
 from payportal.accounts.services import users as services
+from payportal.accounts.views.passwords import OwnPasswordChangeView
 
 TEMPLATE = "accounts/profile/detail.html"
 CHANGED_MESSAGE = "Your password has been changed. Your other sessions were signed out."
@@ -59,7 +58,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return _render_profile(request, form=form)
 
 
-class ProfilePasswordView(PasswordChangeView):
+class ProfilePasswordView(OwnPasswordChangeView):
     """Django's password change, writing through the service (audit, policy).
 
     The current session stays signed in; every other session of the user
@@ -69,20 +68,7 @@ class ProfilePasswordView(PasswordChangeView):
     form_class = ProfilePasswordForm
     template_name = "accounts/profile/password.html"
     success_url = reverse_lazy("accounts:profile")
-
-    def form_valid(self, form: ProfilePasswordForm) -> HttpResponse:
-        try:
-            services.change_password(
-                user=form.user,
-                password=form.cleaned_data["new_password1"],
-                request=self.request,
-            )
-        except ValidationError as error:
-            form.add_error("new_password1", error.error_dict["password"])
-            return self.form_invalid(form)
-        update_session_auth_hash(self.request, form.user)
-        messages.success(self.request, CHANGED_MESSAGE)
-        return HttpResponseRedirect(self.get_success_url())
+    success_message = CHANGED_MESSAGE
 
 
 profile_password = ProfilePasswordView.as_view()
