@@ -111,3 +111,18 @@ def test_walker_sends_visitors_to_login(name, anon_client, admin):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/?next=")
+
+
+@pytest.mark.parametrize("name", sorted(PROTECTED))
+def test_walker_refuses_posts_without_csrf_token(name, admin):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    ids = {"user_id": admin.pk, "role_id": admin.role_id}
+
+    response = client.post(fill(ALL_URLS[name], ids), {"full_name": "X"})
+
+    assert response.status_code == 403
+    admin.refresh_from_db()
+    assert admin.full_name == "Ada Admin"

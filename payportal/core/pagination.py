@@ -45,27 +45,35 @@ def decode_cursor(model: type[Model], key: str, cursor: str) -> tuple[Any, int] 
         return None
 
 
-def _after(key: str, value: Any, pk: int, *, descending: bool) -> Q:
-    # Nulls sort first ascending and last descending, as if smallest.
-    if not descending:
-        if value is None:
-            return Q(**{f"{key}__isnull": True, "pk__gt": pk}) | Q(
-                **{f"{key}__isnull": False}
-            )
-        return Q(**{f"{key}__gt": value}) | Q(**{key: value, "pk__gt": pk})
+def _after(key: str, value: Any, pk: int, *, descending: bool, nullable: bool) -> Q:
+    """Rows after (value, pk) in the page order; NULLs sort as smallest."""
+    later = "lt" if descending else "gt"
     if value is None:
-        return Q(**{f"{key}__isnull": True, "pk__lt": pk})
-    return (
-        Q(**{f"{key}__lt": value})
-        | Q(**{key: value, "pk__lt": pk})
-        | Q(**{f"{key}__isnull": True})
+        same = Q(**{f"{key}__isnull": True, f"pk__{later}": pk})
+        return same if descending else same | Q(**{f"{key}__isnull": False})
+    # The first term is implied by the other two; it is there so the
+    # database can start the index scan at ``value`` instead of filtering
+    # every row before it (an OR alone is not an index condition).
+    bound = "lte" if descending else "gte"
+    rows = Q(**{f"{key}__{bound}": value}) & (
+        Q(**{f"{key}__{later}": value}) | Q(**{key: value, f"pk__{later}": pk})
     )
+    if nullable and descending:
+        rows |= Q(**{f"{key}__isnull": True})
+    return rows
 
 
-def _ordering(key: str, *, descending: bool) -> list[Any]:
+def _ordering(key: str, *, descending: bool, nullable: bool) -> list[Any]:
+    # A NULLS clause only where NULLs can be: on a NOT NULL column it would
+    # stop PostgreSQL from reading the rows in the order of a plain index.
+    # Nullable keys need a matching index on PostgreSQL (NULLS FIRST), see
+    # accounts migration 0002.
+    field = F(key)
     if descending:
-        return [F(key).desc(nulls_last=True), F("pk").desc()]
-    return [F(key).asc(nulls_first=True), F("pk").asc()]
+        order = field.desc(nulls_last=True) if nullable else field.desc()
+        return [order, F("pk").desc()]
+    order = field.asc(nulls_first=True) if nullable else field.asc()
+    return [order, F("pk").asc()]
 
 
 def keyset_page(
@@ -83,17 +91,22 @@ def keyset_page(
     that does not decode is ignored (first page), never a 500.
     """
     model = queryset.model
+    nullable = model._meta.get_field(key).null
     backwards = False
     qs = queryset
     if before and (decoded := decode_cursor(model, key, before)):
         backwards = True
-        qs = qs.filter(_after(key, *decoded, descending=not descending))
+        qs = qs.filter(
+            _after(key, *decoded, descending=not descending, nullable=nullable)
+        )
     elif after and (decoded := decode_cursor(model, key, after)):
-        qs = qs.filter(_after(key, *decoded, descending=descending))
+        qs = qs.filter(_after(key, *decoded, descending=descending, nullable=nullable))
     else:
         after = None
     rows = list(
-        qs.order_by(*_ordering(key, descending=descending != backwards))[: size + 1]
+        qs.order_by(
+            *_ordering(key, descending=descending != backwards, nullable=nullable)
+        )[: size + 1]
     )
     more = len(rows) > size
     rows = rows[:size]

@@ -48,8 +48,35 @@ def test_keyset_page_handles_nulls_in_both_directions(users):
     ascending, _ = walk("last_login", False)
     descending, _ = walk("last_login", True)
 
+    # NULLs (never signed in) sort as the smallest, on every database.
     assert ascending == ["bob", "amy", "eve", "dan", "cat"]
     assert descending == ["cat", "dan", "eve", "amy", "bob"]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_page_goes_back_over_nulls(users, descending):
+    qs = User.objects.all()
+    pages = [keyset_page(qs, key="last_login", descending=descending, size=2)]
+    while pages[-1].next_cursor:
+        pages.append(
+            keyset_page(
+                qs,
+                key="last_login",
+                descending=descending,
+                after=pages[-1].next_cursor,
+                size=2,
+            )
+        )
+
+    for index in range(len(pages) - 1, 0, -1):
+        back = keyset_page(
+            qs,
+            key="last_login",
+            descending=descending,
+            before=pages[index].prev_cursor,
+            size=2,
+        )
+        assert [u.pk for u in back.rows] == [u.pk for u in pages[index - 1].rows]
 
 
 def test_keyset_page_goes_back_with_before_cursor(users):
