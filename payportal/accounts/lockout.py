@@ -20,12 +20,13 @@ since the 10th failure. A success before the limit clears the count
 """
 
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -45,13 +46,39 @@ def username_from_request(
     return normalise_username(request.POST.get("username"))
 
 
+def _counted_attempts() -> QuerySet[AccessAttempt]:
+    # The attempt rows that still count: last failure within 30 minutes.
+    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(attempt_time__gte=threshold)
+
+
 def failure_count(username: str) -> int:
     """Failed sign-ins of ``username`` that still count, as axes sums them."""
-    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
-    total = AccessAttempt.objects.filter(
-        username=normalise_username(username), attempt_time__gte=threshold
-    ).aggregate(total=Sum("failures_since_start"))["total"]
+    total = (
+        _counted_attempts()
+        .filter(username=normalise_username(username))
+        .aggregate(total=Sum("failures_since_start"))["total"]
+    )
     return total or 0
+
+
+def locked_usernames(usernames: Iterable[str]) -> set[str]:
+    """The case-folded usernames among ``usernames`` that are locked out.
+
+    One query for a whole page of users (the Users page's Locked badge),
+    with the rule of ``is_locked``.
+    """
+    names = {normalise_username(name) for name in usernames}
+    if not names:
+        return set()
+    return set(
+        _counted_attempts()
+        .filter(username__in=names)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .values_list("username", flat=True)
+    )
 
 
 def is_locked(username: str) -> bool:

@@ -1,14 +1,9 @@
 """Reads of users, always scoped to the request's merchant."""
 
-from collections.abc import Iterable
-
-from axes.models import AccessAttempt
-from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from payportal.accounts.lockout import normalise_username
+from payportal.accounts.lockout import locked_usernames, normalise_username
 from payportal.accounts.models import User
 from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
 from payportal.merchants.models import Merchant
@@ -34,26 +29,6 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
     if key not in SORT_KEYS:
         return DEFAULT_SORT, False
     return key, sort.startswith("-")
-
-
-def locked_usernames(usernames: Iterable[str]) -> set[str]:
-    """The case-folded usernames among ``usernames`` that are locked out.
-
-    One query for a whole page of users, with the rule of
-    ``lockout.is_locked``: the failures of the last 30 minutes, summed over
-    the username's rows (one per address and browser), reach 10.
-    """
-    names = {normalise_username(name) for name in usernames}
-    if not names:
-        return set()
-    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
-    return set(
-        AccessAttempt.objects.filter(username__in=names, attempt_time__gte=threshold)
-        .values("username")
-        .annotate(failures=Sum("failures_since_start"))
-        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
-        .values_list("username", flat=True)
-    )
 
 
 def list_users(

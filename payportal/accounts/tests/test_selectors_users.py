@@ -5,12 +5,8 @@ from django.contrib.auth import authenticate
 from django.http import Http404
 from django.test import RequestFactory
 
-from payportal.accounts.selectors.users import (
-    get_user,
-    list_users,
-    locked_usernames,
-    parse_sort,
-)
+from payportal.accounts.lockout import locked_usernames
+from payportal.accounts.selectors.users import get_user, list_users, parse_sort
 from payportal.accounts.tests.factories import RoleFactory, UserFactory
 from payportal.accounts.tests.lockouts import lock_out
 
