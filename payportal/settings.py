@@ -61,12 +61,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the portal's middleware, which answer htmx requests too.
+    "django_htmx.middleware.HtmxMiddleware",
     "payportal.accounts.middleware.SessionLimitsMiddleware",
     "payportal.merchants.middleware.MerchantMiddleware",
     "payportal.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -7,21 +7,13 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import resolve_url
 from django.urls import reverse
-from django_htmx.http import HttpResponseClientRedirect
+
+from payportal.core.htmx import redirect_to
 
 LOGIN_AT = "payportal_login_at"
 SEEN_AT = "payportal_seen_at"
-
-
-def _send_to(request: HttpRequest, url: str) -> HttpResponse:
-    # These run before django-htmx's middleware, hence the raw header. An
-    # htmx request would swap the target page into a fragment of the old
-    # one; tell htmx to load it as a whole page instead.
-    if request.headers.get("HX-Request") == "true":
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 class SessionLimitsMiddleware:
@@ -50,11 +42,10 @@ class SessionLimitsMiddleware:
 
                 services.record_session_expired(user=request.user, request=request)
                 logout(request)
-                is_htmx = request.headers.get("HX-Request") == "true"
-                if request.method in ("GET", "HEAD") and not is_htmx:
+                if request.method in ("GET", "HEAD") and not request.htmx:
                     # Back to the same page after signing in again.
                     return redirect_to_login(request.get_full_path())
-                return _send_to(request, resolve_url(settings.LOGIN_URL))
+                return redirect_to(request, resolve_url(settings.LOGIN_URL))
             request.session[SEEN_AT] = now
         return self.get_response(request)
 
@@ -74,5 +65,5 @@ class PasswordChangeRequiredMiddleware:
             static = settings.STATIC_URL
             static = static if static.startswith("/") else "/" + static
             if request.path not in allowed and not request.path.startswith(static):
-                return _send_to(request, reverse("accounts:password_required"))
+                return redirect_to(request, reverse("accounts:password_required"))
         return self.get_response(request)

@@ -4,15 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import HttpResponseClientRedirect
 
 from payportal.accounts.forms.profile import ProfileForm, ProfilePasswordForm
 from payportal.accounts.services import users as services
 from payportal.accounts.views.passwords import OwnPasswordChangeView
+from payportal.core.htmx import redirect_to, render_page
 
 TEMPLATE = "accounts/profile/detail.html"
 CHANGED_MESSAGE = "Your password has been changed. Your other sessions were signed out."
@@ -21,12 +19,12 @@ CHANGED_MESSAGE = "Your password has been changed. Your other sessions were sign
 def _render_profile(
     request: HttpRequest, *, form: ProfileForm | None = None
 ) -> HttpResponse:
-    template = TEMPLATE
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#edit-card" if form is not None else "#details-card"
-    response = render(request, template, {"subject": request.user, "form": form})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(
+        request,
+        TEMPLATE,
+        {"subject": request.user, "form": form},
+        fragment="edit-card" if form is not None else "details-card",
+    )
 
 
 @login_required
@@ -52,9 +50,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, "Your profile has been saved.")
-            if request.htmx:
-                return HttpResponseClientRedirect(reverse("accounts:profile"))
-            return redirect("accounts:profile")
+            return redirect_to(request, reverse("accounts:profile"))
     return _render_profile(request, form=form)
 
 

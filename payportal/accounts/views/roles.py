@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
 from payportal.accounts.forms.roles import RoleForm
@@ -20,17 +19,13 @@ from payportal.accounts.permissions import (
 )
 from payportal.accounts.selectors import roles as selectors
 from payportal.accounts.services import roles as services
+from payportal.core.htmx import render_page, wants_fragment
 
 RECORD_TEMPLATE = "accounts/roles/role_detail.html"
 # How many holders the role record lists before "and N more".
 MEMBERS_SHOWN = 20
 # How many permission labels a row of the Roles page names.
 LABELS_SHOWN = 3
-
-
-def _wants_fragment(request: HttpRequest) -> bool:
-    # A history restore asks for the whole page, like a normal visit.
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _permission_summary(role: Role) -> dict[str, Any]:
@@ -66,12 +61,7 @@ def _render_record(
         "user_count": user_count,
         "deletable": not role.is_administrator and user_count == 0,
     }
-    template = RECORD_TEMPLATE
-    if _wants_fragment(request):
-        template += "#role-record"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, RECORD_TEMPLATE, context, fragment="role-record")
 
 
 @permission_required(USERS_MANAGE)
@@ -126,7 +116,7 @@ def role_edit(request: HttpRequest, role_id: int) -> HttpResponse:
             role.refresh_from_db()
             form.add_error(None, error)
         else:
-            if _wants_fragment(request):
+            if wants_fragment(request):
                 response = _render_record(request, role, saved=True)
                 response["HX-Push-Url"] = reverse(
                     "accounts:role_detail", args=[role.pk]

@@ -8,9 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
-from django_htmx.http import HttpResponseClientRedirect
 
 from payportal.accounts import lockout
 from payportal.accounts.forms.users import (
@@ -25,6 +23,7 @@ from payportal.accounts.permissions import USERS_MANAGE, permission_required
 from payportal.accounts.selectors import roles as role_selectors
 from payportal.accounts.selectors import users as selectors
 from payportal.accounts.services import users as services
+from payportal.core.htmx import redirect_to, render_page
 
 LIST_TEMPLATE = "accounts/users/list.html"
 RECORD_TEMPLATE = "accounts/users/detail.html"
@@ -35,24 +34,6 @@ SORTABLE_COLUMNS = (
     ("email", "Email"),
     ("last_login", "Last login"),
 )
-
-
-def _wants_fragment(request: HttpRequest) -> bool:
-    # A history restore asks for the whole page, like a normal visit.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _vary_on_htmx(response: HttpResponse) -> HttpResponse:
-    # The same URL answers with a page or a fragment: caches must tell apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _done(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful POST: a redirect, or a full-page one for htmx."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 def _sort_columns(sort_key: str, descending: bool) -> dict[str, dict[str, str]]:
@@ -90,10 +71,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "sort": filters["sort"],
         "columns": _sort_columns(sort_key, descending),
     }
-    template = LIST_TEMPLATE
-    if _wants_fragment(request):
-        template += "#results"
-    return _vary_on_htmx(render(request, template, context))
+    return render_page(request, LIST_TEMPLATE, context, fragment="results")
 
 
 @permission_required(USERS_MANAGE)
@@ -146,15 +124,13 @@ def _render_record(
         "locked": lockout.is_locked(user.username),
         "is_self": user.pk == request.user.pk,
     }
-    template = RECORD_TEMPLATE
-    if _wants_fragment(request):
-        if reset_form is not None:
-            template += "#access-card"
-        elif form is not None:
-            template += "#edit-card"
-        else:
-            template += "#details-card"
-    return _vary_on_htmx(render(request, template, context))
+    if reset_form is not None:
+        fragment = "access-card"
+    elif form is not None:
+        fragment = "edit-card"
+    else:
+        fragment = "details-card"
+    return render_page(request, RECORD_TEMPLATE, context, fragment=fragment)
 
 
 @permission_required(USERS_MANAGE)
@@ -213,7 +189,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.success(
                 request, _saved_message(user, was_active=was_active, setup_mode=mode)
             )
-            return _done(request, reverse("accounts:user_detail", args=[user.pk]))
+            return redirect_to(request, reverse("accounts:user_detail", args=[user.pk]))
     return _render_record(request, user, form=form)
 
 
@@ -247,7 +223,7 @@ def user_reset_password(request: HttpRequest, user_id: int) -> HttpResponse:
                     "temporary password: they'll change it when they sign in."
                 )
             messages.success(request, message)
-            return _done(request, reverse("accounts:user_detail", args=[user.pk]))
+            return redirect_to(request, reverse("accounts:user_detail", args=[user.pk]))
     return _render_record(request, user, reset_form=form)
 
 
@@ -258,4 +234,4 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     services.unlock_user(user=user, actor=request.user, request=request)
     messages.success(request, f"{user.username} can sign in again.")
-    return _done(request, reverse("accounts:user_detail", args=[user.pk]))
+    return redirect_to(request, reverse("accounts:user_detail", args=[user.pk]))
