@@ -19,10 +19,10 @@ DATA_DIR = Path(env.path("PAYPORTAL_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
+def _secret_key(name: str = "secret_key") -> str:
     # Keep the generated key in the data dir so sessions and reset links
     # survive a restart; never fall back to a key written in code.
-    path = DATA_DIR / "secret_key"
+    path = DATA_DIR / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "payportal.accounts",
     "payportal.audit",
     "payportal.dashboard",
+    "payportal.payments",
+    "payportal.processors",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +236,25 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# --- Uploads (chargeback evidence) -----------------------------------------
+# Served only through a permission-checked view, never as public media.
+MEDIA_ROOT = DATA_DIR / "uploads"
+EVIDENCE_MAX_FILE_BYTES = 5 * 1024 * 1024
+# Text of the evidence fields together, as processors limit it.
+EVIDENCE_MAX_TEXT_CHARS = 150_000
+# Whole request: five evidence files' worth plus the form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Processors -------------------------------------------------------------
+# The signing secret of the sandbox processor's webhooks: the sandbox signs
+# with it and /webhooks/sandbox/ verifies with it, as a real processor's
+# endpoint secret. Generated into the data dir when not given.
+SANDBOX_WEBHOOK_SECRET = env.str("PAYPORTAL_SANDBOX_WEBHOOK_SECRET", "") or (
+    _secret_key("sandbox_webhook_secret")
+)
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 # --- Security headers -------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

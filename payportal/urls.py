@@ -13,4 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include(("payportal.accounts.urls", "accounts"))),
     path("audit/", include(("payportal.audit.urls", "audit"))),
+    path("", include(("payportal.payments.urls", "payments"))),
+    path("settings/", include(("payportal.merchants.urls", "merchants"))),
+    path("webhooks/", include(("payportal.processors.urls", "processors"))),
 ]

@@ -9,8 +9,23 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from payportal.accounts.permissions import AUDIT_VIEW, USERS_MANAGE
+from payportal.accounts.permissions import (
+    AUDIT_VIEW,
+    DISPUTES_RESPOND,
+    PAYMENTS_EXPORT,
+    PAYMENTS_VIEW,
+    REFUNDS_APPROVE,
+    REFUNDS_CREATE,
+    SETTINGS_MANAGE,
+    USERS_MANAGE,
+)
 from payportal.accounts.tests.factories import RoleFactory, UserFactory
+from payportal.payments.models import EvidenceFile
+from payportal.payments.tests.factories import (
+    DisputeFactory,
+    PaymentFactory,
+    RefundFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +47,23 @@ PROTECTED = {
     "accounts:role_edit": USERS_MANAGE,
     "accounts:role_delete": USERS_MANAGE,
     "audit:event_list": AUDIT_VIEW,
+    "merchants:settings": SETTINGS_MANAGE,
+    "payments:payment_list": PAYMENTS_VIEW,
+    "payments:payment_export": PAYMENTS_EXPORT,
+    "payments:payment_detail": PAYMENTS_VIEW,
+    "payments:refund_create": REFUNDS_CREATE,
+    "payments:refund_list": PAYMENTS_VIEW,
+    "payments:approval_list": REFUNDS_APPROVE,
+    "payments:refund_approve": REFUNDS_APPROVE,
+    "payments:refund_reject": REFUNDS_APPROVE,
+    "payments:dispute_list": PAYMENTS_VIEW,
+    "payments:dispute_detail": PAYMENTS_VIEW,
+    "payments:dispute_evidence": DISPUTES_RESPOND,
+    "payments:evidence_file_add": DISPUTES_RESPOND,
+    "payments:evidence_file_download": PAYMENTS_VIEW,
+    "payments:evidence_file_remove": DISPUTES_RESPOND,
+    "payments:dispute_submit": DISPUTES_RESPOND,
+    "payments:dispute_accept": DISPUTES_RESPOND,
 }
 # Open to visitors: signing in and recovering a password.
 PUBLIC = {
@@ -43,6 +75,8 @@ PUBLIC = {
     "accounts:reset_confirm",
     "accounts:set_password",
     "accounts:reset_complete",
+    # Authenticated by the processor's signature instead of a session.
+    "processors:webhook",
 }
 
 
@@ -63,6 +97,7 @@ def fill(route: str, ids: dict[str, int]) -> str:
     for name, value in ids.items():
         path = path.replace(f"<int:{name}>", str(value))
     path = path.replace("<uidb64>", "MQ").replace("<token>", "abc-def")
+    path = path.replace("<slug:processor>", "sandbox")
     return path
 
 
@@ -70,11 +105,44 @@ def test_walker_knows_every_url():
     assert set(ALL_URLS) == set(PROTECTED) | PUBLIC
 
 
+def object_ids(merchant, user) -> dict[str, int]:
+    """One of each object a URL can name, in ``merchant``."""
+    payment = PaymentFactory(merchant=merchant)
+    refund = RefundFactory(
+        payment=payment, status="awaiting_approval", processor_ref=None
+    )
+    dispute = DisputeFactory(payment=payment)
+    evidence = EvidenceFile.objects.create(
+        merchant=merchant,
+        dispute=dispute,
+        token=f"walker{dispute.pk}",
+        file=f"evidence/walker{dispute.pk}",
+        name="letter.pdf",
+        content_type="application/pdf",
+        size=10,
+        uploaded_by=user,
+        uploaded_at=dispute.opened_at,
+    )
+    return {
+        "user_id": user.pk,
+        "role_id": user.role_id,
+        "payment_id": payment.pk,
+        "refund_id": refund.pk,
+        "dispute_id": dispute.pk,
+        "file_id": evidence.pk,
+    }
+
+
 @pytest.fixture
 def other_ids(other_merchant):
     role = RoleFactory(merchant=other_merchant, permissions=[USERS_MANAGE])
     user = UserFactory(merchant=other_merchant, role=role)
-    return {"user_id": user.pk, "role_id": role.pk}
+    return object_ids(other_merchant, user)
+
+
+@pytest.fixture
+def own_ids(merchant, admin):
+    return object_ids(merchant, admin)
 
 
 @pytest.mark.parametrize("name", sorted(n for n in PROTECTED if "<int:" in ALL_URLS[n]))
@@ -90,22 +158,22 @@ def test_walker_other_merchants_ids_are_404(name, method, admin_client, other_id
 @pytest.mark.parametrize(
     "name", sorted(n for n, code in PROTECTED.items() if code is not None)
 )
-def test_walker_refuses_users_without_the_permission(name, client_as, user_with, admin):
+def test_walker_refuses_users_without_the_permission(
+    name, client_as, user_with, own_ids
+):
     # Holds every other permission, just not the one this view needs.
     from payportal.accounts.permissions import ALL_CODES
 
     user = user_with(*[c for c in ALL_CODES if c != PROTECTED[name]])
-    ids = {"user_id": admin.pk, "role_id": admin.role_id}
 
-    response = client_as(user).get(fill(ALL_URLS[name], ids))
+    response = client_as(user).get(fill(ALL_URLS[name], own_ids))
 
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("name", sorted(n for n in PROTECTED if n != "dashboard"))
-def test_walker_sends_visitors_to_login(name, anon_client, admin):
-    ids = {"user_id": admin.pk, "role_id": admin.role_id}
-    path = fill(ALL_URLS[name], ids)
+def test_walker_sends_visitors_to_login(name, anon_client, own_ids):
+    path = fill(ALL_URLS[name], own_ids)
 
     response = anon_client.get(path)
 
@@ -114,14 +182,13 @@ def test_walker_sends_visitors_to_login(name, anon_client, admin):
 
 
 @pytest.mark.parametrize("name", sorted(PROTECTED))
-def test_walker_refuses_posts_without_csrf_token(name, admin):
+def test_walker_refuses_posts_without_csrf_token(name, admin, own_ids):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
-    ids = {"user_id": admin.pk, "role_id": admin.role_id}
 
-    response = client.post(fill(ALL_URLS[name], ids), {"full_name": "X"})
+    response = client.post(fill(ALL_URLS[name], own_ids), {"full_name": "X"})
 
     assert response.status_code == 403
     admin.refresh_from_db()

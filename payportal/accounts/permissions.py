@@ -15,6 +15,7 @@ DASHBOARD_VIEW = "dashboard.view"
 PAYMENTS_VIEW = "payments.view"
 PAYMENTS_EXPORT = "payments.export"
 REFUNDS_CREATE = "refunds.create"
+REFUNDS_APPROVE = "refunds.approve"
 DISPUTES_RESPOND = "disputes.respond"
 USERS_MANAGE = "users.manage"
 AUDIT_VIEW = "audit.view"
@@ -26,6 +27,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     PAYMENTS_VIEW: ("View transactions", "See card transactions and their details."),
     PAYMENTS_EXPORT: ("Export transactions", "Download transactions as CSV."),
     REFUNDS_CREATE: ("Issue refunds", "Refund all or part of a payment."),
+    REFUNDS_APPROVE: (
+        "Approve refunds",
+        "Approve or reject another user's refund that needs a second person.",
+    ),
     DISPUTES_RESPOND: ("Respond to chargebacks", "Submit evidence or accept."),
     USERS_MANAGE: ("Manage users and roles", "Add, edit and deactivate users."),
     AUDIT_VIEW: ("View audit log", "Read the audit trail."),

@@ -49,3 +49,40 @@ LABELS: dict[str, str] = {
     ROLE_DELETED: "Role deleted",
     MERCHANT_CREATED: "Firm set up",
 }
+
+# Payments (issue 3).
+REFUND_REQUESTED = "refund.requested"
+REFUND_APPROVED = "refund.approved"
+REFUND_REJECTED = "refund.rejected"
+REFUND_SUCCEEDED = "refund.succeeded"
+REFUND_FAILED = "refund.failed"
+DISPUTE_OPENED = "dispute.opened"
+DISPUTE_EVIDENCE_SAVED = "dispute.evidence_saved"
+DISPUTE_FILE_ADDED = "dispute.file_added"
+DISPUTE_FILE_REMOVED = "dispute.file_removed"
+DISPUTE_SUBMITTED = "dispute.submitted"
+DISPUTE_ACCEPTED = "dispute.accepted"
+DISPUTE_CLOSED = "dispute.closed"
+PAYMENTS_EXPORTED = "payments.exported"
+REFUNDS_EXPORTED = "refunds.exported"
+SETTINGS_CHANGED = "settings.changed"
+
+LABELS.update(
+    {
+        REFUND_REQUESTED: "Refund requested",
+        REFUND_APPROVED: "Refund approved",
+        REFUND_REJECTED: "Refund rejected",
+        REFUND_SUCCEEDED: "Refund succeeded",
+        REFUND_FAILED: "Refund failed",
+        DISPUTE_OPENED: "Chargeback opened",
+        DISPUTE_EVIDENCE_SAVED: "Chargeback evidence saved",
+        DISPUTE_FILE_ADDED: "Chargeback file added",
+        DISPUTE_FILE_REMOVED: "Chargeback file removed",
+        DISPUTE_SUBMITTED: "Chargeback evidence submitted",
+        DISPUTE_ACCEPTED: "Chargeback accepted",
+        DISPUTE_CLOSED: "Chargeback closed",
+        PAYMENTS_EXPORTED: "Transactions exported",
+        REFUNDS_EXPORTED: "Refunds exported",
+        SETTINGS_CHANGED: "Settings changed",
+    }
+)

@@ -3,7 +3,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from payportal.accounts.permissions import AUDIT_VIEW, DASHBOARD_VIEW, USERS_MANAGE
+from payportal.accounts.permissions import (
+    AUDIT_VIEW,
+    DASHBOARD_VIEW,
+    PAYMENTS_VIEW,
+    SETTINGS_MANAGE,
+    USERS_MANAGE,
+)
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -13,9 +19,13 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         return {"menu": []}
     entries = [
         ("dashboard", "Dashboard", DASHBOARD_VIEW, "home"),
+        ("payments:payment_list", "Transactions", PAYMENTS_VIEW, "card"),
+        ("payments:refund_list", "Refunds", PAYMENTS_VIEW, "refund"),
+        ("payments:dispute_list", "Chargebacks", PAYMENTS_VIEW, "flag"),
         ("accounts:user_list", "Users", USERS_MANAGE, "users"),
         ("accounts:role_list", "Roles", USERS_MANAGE, "shield"),
         ("audit:event_list", "Audit log", AUDIT_VIEW, "list"),
+        ("merchants:settings", "Settings", SETTINGS_MANAGE, "settings"),
     ]
     menu = []
     for name, label, code, icon in entries:

@@ -1,6 +1,7 @@
 """Setting up a firm: the tenant, its Administrator role and first login."""
 
 from django.db import transaction
+from django.utils.crypto import get_random_string
 
 from payportal.accounts.models import Role, User
 from payportal.accounts.services import users as user_services
@@ -28,7 +29,10 @@ def create_merchant(
     invite email to the first login. Raises ValidationError keyed by field
     for a bad username or password; nothing is saved then.
     """
-    merchant = Merchant.objects.create(name=name.strip())
+    # The firm's account at the (sandbox) processor: webhook events name it.
+    merchant = Merchant.objects.create(
+        name=name.strip(), processor_account=f"acct_{get_random_string(16).lower()}"
+    )
     role = Role.objects.create(
         merchant=merchant,
         name="Administrator",

@@ -71,3 +71,11 @@ def list_users(
     for user in page.rows:
         user.is_locked = normalise_username(user.username) in locked
     return page
+
+
+def users_with_permission(*, merchant: Merchant, code: str) -> list[User]:
+    """The firm's active users who ``can(code)``: who to notify or ask."""
+    users = User.objects.filter(merchant=merchant, is_active=True).select_related(
+        "role"
+    )
+    return [user for user in users.order_by("username") if user.can(code)]

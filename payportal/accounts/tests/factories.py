@@ -14,6 +14,7 @@ class MerchantFactory(factory.django.DjangoModelFactory):
         model = Merchant
 
     name = factory.Sequence(lambda n: f"Firm {n} LLP")
+    processor_account = factory.Sequence(lambda n: f"acct_test{n}")
 
 
 class RoleFactory(factory.django.DjangoModelFactory):

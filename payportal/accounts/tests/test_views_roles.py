@@ -48,7 +48,7 @@ def test_role_list_works(admin_client, merchant, admin):
     assert (
         "View dashboard, View transactions, Manage users and roles and 1 more" in html
     )
-    assert "4 of 8" in html
+    assert "4 of 9" in html
     assert "Reconciles payments." in html
 
 
@@ -152,7 +152,7 @@ def test_role_add_shows_error_next_to_field(admin_client, merchant):
     # What was typed is kept.
     assert 'value="bookkeeper"' in html
     assert "Typed text</textarea>" in html
-    assert f'value="{AUDIT_VIEW}" id="id_permissions_6" checked' in html
+    assert f'value="{AUDIT_VIEW}" id="id_permissions_7" checked' in html
     assert Role.objects.filter(merchant=merchant).count() == 2
 
 

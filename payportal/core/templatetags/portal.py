@@ -1,8 +1,10 @@
-"""Template helpers shared by every app: icons and money-free formatting."""
+"""Template helpers shared by every app: icons, query strings and money."""
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from payportal.core.money import format_money
 
 register = template.Library()
 
@@ -37,6 +39,17 @@ _PATHS = {
     "menu": '<path d="M3 6h18M3 12h18M3 18h18"/>',
     "download": '<path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4"/>'
     '<path d="M7 10l5 5 5-5M12 15V3"/>',
+    "card": '<rect x="2" y="5" width="20" height="14" rx="2"/><path d="M2 10h20"/>',
+    "refund": '<path d="M3 12a9 9 0 1 0 3-6.7L3 8"/><path d="M3 3v5h5"/>',
+    "flag": '<path d="M4 22V4s2-1 5-1 5 2 8 2 3-1 3-1v10s-1 1-3 1-5-2-8-2-5 1-5 1"/>',
+    "settings": '<circle cx="12" cy="12" r="3"/>'
+    '<path d="M12 2v3M12 19v3M4.2 4.2l2.1 2.1M17.7 17.7l2.1 2.1M2 12h3M19 12h3'
+    'M4.2 19.8l2.1-2.1M17.7 6.3l2.1-2.1"/>',
+    "check-circle": '<circle cx="12" cy="12" r="10"/><path d="M8 12l3 3 5-6"/>',
+    "file": '<path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z"/>'
+    '<path d="M14 2v6h6"/>',
+    "paperclip": '<path d="M21 11l-9 9a5.5 5.5 0 0 1-8-8l9-9a3.7 3.7 0 0 1 5 5l-9 9'
+    'a1.8 1.8 0 0 1-2.6-2.6L15 7"/>',
 }
 
 
@@ -68,3 +81,11 @@ def query(context: template.Context, **changes: object) -> str:
             params[key] = value
     encoded = params.urlencode()
     return "?" + encoded if encoded else "?"
+
+
+@register.filter
+def money(amount: int | None, currency: str) -> str:
+    """``{{ payment.amount|money:payment.currency }}`` -> "$1,234.56"."""
+    if amount is None or amount == "":
+        return ""
+    return format_money(int(amount), str(currency))

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from payportal.merchants import views
+
+urlpatterns = [
+    path("", views.settings_detail, name="settings"),
+]

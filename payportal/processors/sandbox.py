@@ -1,0 +1,343 @@
+"""The built-in ``sandbox`` processor: a processor's test mode, in-house.
+
+It behaves deterministically, so the portal runs and is tested with no
+outside service (docs/sandbox.md lists every rule):
+
+- A refund whose amount ends in 13 minor units (10.13) fails, "The card
+  was closed."; every other refund succeeds.
+- Payments made with a card ending 0002 are declined; a card ending 0259
+  brings a fraud chargeback, 2685 a "services not provided" one.
+- Dispute evidence whose text contains ``winning_evidence`` wins, with
+  ``losing_evidence`` it loses; otherwise it stays under review until the
+  processor (``payportal simulate``) closes it. Accepting closes it as
+  accepted.
+
+Refunds and dispute steps settle the way a real processor's do: through
+signed webhook events. The sandbox signs each event with
+``SANDBOX_WEBHOOK_SECRET`` and hands it straight to the same intake as
+``/webhooks/sandbox/``: the services call the processor only after their
+own transaction has committed, so the event finds the rows it is about.
+"""
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from payportal.processors.base import (
+    SIGNATURE_HEADER,
+    DisputeSnapshot,
+    Event,
+    PaymentSnapshot,
+    Processor,
+    RefundSnapshot,
+    sign,
+    verify_signature,
+)
+
+if TYPE_CHECKING:
+    from payportal.payments.models import Dispute, Refund
+
+NAME = "sandbox"
+FAILING_REFUND_MINOR = 13
+DECLINED_LAST4 = "0002"
+FRAUD_DISPUTE_LAST4 = "0259"
+NOT_PROVIDED_DISPUTE_LAST4 = "2685"
+WINNING_TEXT = "winning_evidence"
+LOSING_TEXT = "losing_evidence"
+EVIDENCE_DAYS = 21
+# Keys a card form might carry that must never reach storage or logs.
+_SECRET_KEYS = {"number", "pan", "cvc", "cvv", "cvv2", "cvc2", "security_code"}
+
+
+def _ts(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+def _dt(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value), tz=UTC)
+
+
+def _ref(prefix: str, *parts: Any) -> str:
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+    return f"{prefix}_{digest[:24]}"
+
+
+def scrub(value: Any) -> Any:
+    """The payload without card-number or security-code keys, recursively."""
+    if isinstance(value, dict):
+        return {
+            key: scrub(item)
+            for key, item in value.items()
+            if str(key).lower() not in _SECRET_KEYS
+        }
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
+
+
+# --- Building events (the sandbox's wire format) ----------------------------
+
+
+def payment_object(
+    *,
+    processor_ref: str,
+    status: str,
+    amount: int,
+    currency: str,
+    account: str,
+    created_at: datetime,
+    fee: int = 0,
+    card: Mapping[str, Any] | None = None,
+    cardholder_name: str = "",
+    payer_email: str = "",
+    client_name: str = "",
+    reference: str = "",
+    description: str = "",
+    failure_reason: str = "",
+) -> dict[str, Any]:
+    return {
+        "object": "payment",
+        "id": processor_ref,
+        "status": status,
+        "amount": amount,
+        "currency": currency.lower(),
+        "deposit_account": account,
+        "fee": fee,
+        "card": dict(card or {}),
+        "billing_details": {"name": cardholder_name, "email": payer_email},
+        "client": client_name,
+        "reference": reference,
+        "description": description,
+        "failure_message": failure_reason,
+        "created": _ts(created_at),
+        "captured": _ts(created_at) if status == "succeeded" else None,
+    }
+
+
+def refund_object(
+    *,
+    processor_ref: str,
+    payment_ref: str,
+    status: str,
+    amount: int,
+    currency: str,
+    created_at: datetime,
+    reason: str = "requested_by_customer",
+    idempotency_key: str = "",
+    failure_reason: str = "",
+) -> dict[str, Any]:
+    return {
+        "object": "refund",
+        "id": processor_ref,
+        "payment": payment_ref,
+        "status": status,
+        "amount": amount,
+        "currency": currency.lower(),
+        "reason": reason,
+        "failure_message": failure_reason,
+        "metadata": {"idempotency_key": idempotency_key},
+        "created": _ts(created_at),
+    }
+
+
+def dispute_object(
+    *,
+    processor_ref: str,
+    payment_ref: str,
+    status: str,
+    amount: int,
+    currency: str,
+    reason: str,
+    opened_at: datetime,
+    evidence_due_by: datetime | None = None,
+) -> dict[str, Any]:
+    due = evidence_due_by or opened_at + timedelta(days=EVIDENCE_DAYS)
+    return {
+        "object": "dispute",
+        "id": processor_ref,
+        "payment": payment_ref,
+        "status": status,
+        "amount": amount,
+        "currency": currency.lower(),
+        "reason": reason,
+        "created": _ts(opened_at),
+        "evidence_details": {"due_by": _ts(due)},
+    }
+
+
+def event_body(
+    *, type: str, account: str, obj: dict[str, Any], created_at: datetime | None = None
+) -> bytes:
+    """A webhook body; the event id is derived from its content and time,
+    so the same event built twice is the same event (a replay)."""
+    created = _ts(created_at) if created_at else int(time.time())
+    payload = {
+        "id": _ref("evt", type, account, json.dumps(obj, sort_keys=True), created),
+        "type": type,
+        "created": created,
+        "account": account,
+        "data": {"object": obj},
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def signed_headers(body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
+    return {
+        SIGNATURE_HEADER: sign(
+            secret=settings.SANDBOX_WEBHOOK_SECRET, body=body, timestamp=timestamp
+        )
+    }
+
+
+# --- Delivery ---------------------------------------------------------------
+
+
+def deliver_in_process(body: bytes) -> None:
+    """Hand a signed event to the webhook intake, as the HTTP endpoint does."""
+    from payportal.processors import services
+
+    services.receive_webhook(processor=NAME, headers=signed_headers(body), body=body)
+
+
+class SandboxProcessor(Processor):
+    name = NAME
+
+    def create_refund(self, *, refund: "Refund") -> str:
+        payment = refund.payment
+        ref = _ref("re", payment.processor_ref, refund.idempotency_key)
+        failed = refund.amount % 100 == FAILING_REFUND_MINOR
+        obj = refund_object(
+            processor_ref=ref,
+            payment_ref=payment.processor_ref,
+            status="failed" if failed else "succeeded",
+            amount=refund.amount,
+            currency=refund.currency,
+            created_at=refund.created_at,
+            reason=refund.reason,
+            idempotency_key=refund.idempotency_key,
+            failure_reason="The card was closed." if failed else "",
+        )
+        body = event_body(
+            type="refund.failed" if failed else "refund.succeeded",
+            account=refund.merchant.processor_account or "",
+            obj=obj,
+        )
+        deliver_in_process(body)
+        return ref
+
+    def _dispute_event(self, dispute: "Dispute", status: str, type: str) -> bytes:
+        obj = dispute_object(
+            processor_ref=dispute.processor_ref,
+            payment_ref=dispute.payment.processor_ref,
+            status=status,
+            amount=dispute.amount,
+            currency=dispute.currency,
+            reason=dispute.reason,
+            opened_at=dispute.opened_at,
+            evidence_due_by=dispute.evidence_due_by,
+        )
+        return event_body(
+            type=type, account=dispute.merchant.processor_account or "", obj=obj
+        )
+
+    def submit_dispute_evidence(self, *, dispute: "Dispute") -> None:
+        text = " ".join(
+            [
+                dispute.services_description,
+                dispute.customer_communication,
+                dispute.fee_agreement,
+                dispute.refund_policy,
+                dispute.other_evidence,
+            ]
+        )
+        bodies = [self._dispute_event(dispute, "under_review", "dispute.updated")]
+        if WINNING_TEXT in text:
+            bodies.append(self._dispute_event(dispute, "won", "dispute.closed"))
+        elif LOSING_TEXT in text:
+            bodies.append(self._dispute_event(dispute, "lost", "dispute.closed"))
+        for body in bodies:
+            deliver_in_process(body)
+
+    def accept_dispute(self, *, dispute: "Dispute") -> None:
+        body = self._dispute_event(dispute, "accepted", "dispute.closed")
+        deliver_in_process(body)
+
+    def verify_webhook(self, *, headers: Mapping[str, str], body: bytes) -> None:
+        verify_signature(
+            secret=settings.SANDBOX_WEBHOOK_SECRET,
+            header=headers.get(SIGNATURE_HEADER, ""),
+            body=body,
+            tolerance=settings.WEBHOOK_TOLERANCE_SECONDS,
+        )
+
+    def parse_event(self, body: bytes) -> Event:
+        try:
+            payload = json.loads(body)
+            obj = payload["data"]["object"]
+            kind = obj["object"]
+            snapshot: PaymentSnapshot | RefundSnapshot | DisputeSnapshot | None
+            if kind == "payment":
+                card = obj.get("card") or {}
+                billing = obj.get("billing_details") or {}
+                snapshot = PaymentSnapshot(
+                    processor_ref=str(obj["id"]),
+                    status=str(obj["status"]),
+                    amount=int(obj["amount"]),
+                    currency=str(obj["currency"]).upper(),
+                    account=str(obj.get("deposit_account") or "operating"),
+                    created_at=_dt(obj["created"]),
+                    fee=int(obj.get("fee") or 0),
+                    card_brand=str(card.get("brand") or ""),
+                    card_last4=str(card.get("last4") or "")[-4:],
+                    card_exp_month=card.get("exp_month"),
+                    card_exp_year=card.get("exp_year"),
+                    cardholder_name=str(billing.get("name") or ""),
+                    payer_email=str(billing.get("email") or ""),
+                    client_name=str(obj.get("client") or ""),
+                    reference=str(obj.get("reference") or ""),
+                    description=str(obj.get("description") or ""),
+                    failure_reason=str(obj.get("failure_message") or ""),
+                    captured_at=_dt(obj["captured"]) if obj.get("captured") else None,
+                    metadata=scrub(obj.get("metadata") or {}),
+                )
+            elif kind == "refund":
+                snapshot = RefundSnapshot(
+                    processor_ref=str(obj["id"]),
+                    payment_ref=str(obj["payment"]),
+                    status=str(obj["status"]),
+                    amount=int(obj["amount"]),
+                    currency=str(obj["currency"]).upper(),
+                    created_at=_dt(obj["created"]),
+                    reason=str(obj.get("reason") or "requested_by_customer"),
+                    idempotency_key=str(
+                        (obj.get("metadata") or {}).get("idempotency_key") or ""
+                    ),
+                    failure_reason=str(obj.get("failure_message") or ""),
+                )
+            elif kind == "dispute":
+                snapshot = DisputeSnapshot(
+                    processor_ref=str(obj["id"]),
+                    payment_ref=str(obj["payment"]),
+                    status=str(obj["status"]),
+                    amount=int(obj["amount"]),
+                    currency=str(obj["currency"]).upper(),
+                    reason=str(obj["reason"]),
+                    opened_at=_dt(obj["created"]),
+                    evidence_due_by=_dt(obj["evidence_details"]["due_by"]),
+                )
+            else:
+                snapshot = None
+            return Event(
+                id=str(payload["id"]),
+                type=str(payload["type"]),
+                account=str(payload.get("account") or ""),
+                created_at=_dt(payload["created"]),
+                object=snapshot,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"not a sandbox event: {error}") from error
