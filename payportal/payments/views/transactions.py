@@ -1,20 +1,241 @@
-"""The Transactions pages (being built)."""
+"""The Transactions pages: the list, its CSV export and the payment record.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Every view needs payments.view (the export payments.export); another
+firm's payment is a 404.
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
 from payportal.accounts import permissions as p
+from payportal.audit import actions
+from payportal.audit.services import record_event
+from payportal.core.htmx import render_page, wants_fragment
+from payportal.core.money import format_amount
+from payportal.payments.forms.transactions import (
+    TransactionFilterForm,
+    describe_filters,
+)
+from payportal.payments.models import Account, Payment
+from payportal.payments.selectors import payments as selectors
+
+LIST_TEMPLATE = "payments/transactions/list.html"
+RECORD_TEMPLATE = "payments/transactions/detail.html"
+# The sortable columns: (sort name, heading).
+SORTABLE_COLUMNS = (("date", "Date"), ("amount", "Amount"))
+# The filters a person can set; "sort" is kept too, cursors are not.
+FILTER_PARAMS = (
+    "q",
+    "date_from",
+    "date_to",
+    "status",
+    "amount_min",
+    "amount_max",
+    "last4",
+    "account",
+    "sort",
+)
+EXPORT_HEADER = (
+    "Date",
+    "Amount",
+    "Currency",
+    "Status",
+    "Account",
+    "Card brand",
+    "Last four",
+    "Expiry",
+    "Cardholder",
+    "Payer email",
+    "Client",
+    "Reference",
+    "Description",
+    "Fee",
+    "Refunded",
+    "Processor reference",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (OWASP "CSV injection"): such cells get a leading apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _sort_columns(sort: str) -> dict[str, dict[str, Any]]:
+    """Per sortable column: the ``sort`` its heading links to, and aria-sort.
+
+    A column not in use sorts its natural way first: newest, largest.
+    """
+    active, descending = selectors.parse_sort(sort)
+    columns = {}
+    for name, label in SORTABLE_COLUMNS:
+        if name == active:
+            following = name if descending else f"-{name}"
+            aria_sort = "descending" if descending else "ascending"
+        else:
+            following, aria_sort = f"-{name}", ""
+        columns[name] = {
+            "label": label,
+            "next": following,
+            "aria_sort": aria_sort,
+            "num": name == "amount",
+        }
+    return columns
+
+
+def _filter_query(request: HttpRequest) -> str:
+    """The filters typed on the page, as a query string (no cursors)."""
+    params = [
+        (name, value)
+        for name in FILTER_PARAMS
+        if (value := request.GET.get(name, "").strip())
+    ]
+    return "?" + urlencode(params) if params else ""
 
 
 @p.permission_required(p.PAYMENTS_VIEW)
+@require_safe
 def payment_list(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    merchant = request.merchant
+    form = TransactionFilterForm(request.GET, currency=merchant.currency)
+    filters = form.filters()
+    page = selectors.list_payments(
+        merchant=merchant,
+        after=request.GET.get("after") or None,
+        before=request.GET.get("before") or None,
+        **filters,
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "sort": filters["sort"],
+        "filtered": any(
+            value not in (None, "") for name, value in filters.items() if name != "sort"
+        ),
+        "paged": bool(request.GET.get("after") or request.GET.get("before")),
+        "columns": _sort_columns(filters["sort"]),
+        "filter_query": _filter_query(request),
+        "fragment": wants_fragment(request),
+        "can_export": request.user.can(p.PAYMENTS_EXPORT),
+    }
+    return render_page(request, LIST_TEMPLATE, context, fragment="results")
+
+
+class _Echo:
+    """A file-like object whose write returns the line: csv.writer writes
+    one row at a time into the streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _plain_amount(amount: int, currency: str) -> str:
+    return format_amount(amount, currency).replace(",", "")
+
+
+def _export_rows(rows: Iterable[tuple[Any, ...]], *, tz: Any) -> Iterator[list[Any]]:
+    statuses = dict(Payment.Status.choices)
+    accounts = dict(Account.choices)
+    yield list(EXPORT_HEADER)
+    for (
+        created_at,
+        amount,
+        currency,
+        status,
+        account,
+        brand,
+        last4,
+        exp_month,
+        exp_year,
+        cardholder,
+        payer_email,
+        client,
+        reference,
+        description,
+        fee,
+        refunded,
+        processor_ref,
+    ) in rows:
+        expiry = (
+            f"{exp_month:02d}/{exp_year % 100:02d}" if exp_month and exp_year else ""
+        )
+        yield [
+            _cell(value)
+            for value in (
+                created_at.astimezone(tz).isoformat(),
+                _plain_amount(amount, currency),
+                currency,
+                statuses.get(status, status),
+                accounts.get(account, account),
+                brand,
+                last4,
+                expiry,
+                cardholder,
+                payer_email,
+                client,
+                reference,
+                description,
+                _plain_amount(fee, currency),
+                _plain_amount(refunded, currency),
+                processor_ref,
+            )
+        ]
 
 
 @p.permission_required(p.PAYMENTS_EXPORT)
+@require_safe
 def payment_export(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    merchant = request.merchant
+    form = TransactionFilterForm(request.GET, currency=merchant.currency)
+    filters = form.filters()
+    record_event(
+        action=actions.PAYMENTS_EXPORTED,
+        merchant=merchant,
+        actor=request.user,
+        request=request,
+        target_type="payments",
+        target_label="Transactions CSV",
+        changes={
+            "filters": [None, describe_filters(filters, currency=merchant.currency)]
+        },
+    )
+    rows = selectors.iter_payments_for_export(merchant=merchant, **filters)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _export_rows(rows, tz=merchant.tz)),
+        content_type="text/csv; charset=utf-8",
+    )
+    today = timezone.localdate(timezone=merchant.tz).isoformat()
+    filename = f"{slugify(merchant.name) or 'firm'}-transactions-{today}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @p.permission_required(p.PAYMENTS_VIEW)
 def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
-    raise Http404
+    # Fetch first: another firm's id is a 404 whatever the method.
+    payment = selectors.get_payment(merchant=request.merchant, payment_id=payment_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    record = selectors.payment_record(payment)
+    context = {
+        "record": record,
+        "payment": record.payment,
+        "show_refund": record.can_be_refunded and request.user.can(p.REFUNDS_CREATE),
+    }
+    return render_page(request, RECORD_TEMPLATE, context)
