@@ -1,17 +1,21 @@
 """Refunds: the rules of DESIGN §6 and two-person approval, in one place.
 
 The refundable amount of a payment is its amount less refunds that hold
-money (awaiting approval, pending or succeeded) and less chargebacks the
-firm lost or accepted. A refund is asked of the processor only after the
-transaction that records it has committed: the held amount protects the
-money while the processor answers, and no network call runs under a lock.
+money (awaiting approval, pending or succeeded) and less chargebacks that
+hold it: open ones (the processor takes the disputed amount when the
+chargeback opens, so refunding it too would pay the cardholder twice) and
+ones the firm lost or accepted. A won chargeback frees its amount again.
+
+A refund is asked of the processor only after the transaction that records
+it has committed: the held amount protects the money while the processor
+answers, and no network call runs under a lock.
 """
 
 from dataclasses import dataclass
 from uuid import uuid4
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,6 +30,11 @@ from payportal.processors.base import ProcessorError
 from payportal.processors.registry import get_processor
 
 REFUNDABLE_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
+# Chargebacks whose amount the firm no longer has to refund: open ones (the
+# processor has taken it) and lost or accepted ones.
+DISPUTE_HELD = (*Dispute.OPEN, *Dispute.LOST_STATUSES)
+NOTE_MAX_LENGTH = 500
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
 
 
 def new_idempotency_key() -> str:
@@ -35,19 +44,29 @@ def new_idempotency_key() -> str:
 
 def refundable_amount(payment: Payment) -> int:
     """What can still be refunded (two queries; never negative)."""
+    return max(_room(payment), 0)
+
+
+def _room(payment: Payment) -> int:
+    # Negative when a chargeback took money already held by refunds.
     held = (
         Refund.objects.filter(payment=payment, status__in=Refund.HELD).aggregate(
             total=Sum("amount")
         )["total"]
         or 0
     )
-    lost = (
-        Dispute.objects.filter(
-            payment=payment, status__in=Dispute.LOST_STATUSES
-        ).aggregate(total=Sum("amount"))["total"]
+    disputed = (
+        Dispute.objects.filter(payment=payment, status__in=DISPUTE_HELD).aggregate(
+            total=Sum("amount")
+        )["total"]
         or 0
     )
-    return max(payment.amount - held - lost, 0)
+    return payment.amount - held - disputed
+
+
+def is_refundable(payment: Payment) -> bool:
+    """Whether the payment's status allows a refund at all."""
+    return payment.status in REFUNDABLE_STATUSES
 
 
 def needs_approval(*, payment: Payment, amount: int) -> bool:
@@ -81,13 +100,59 @@ def create_refund(
     Side effects: a ``refund.requested`` audit event; unless the refund
     waits for approval, a call to the processor after commit, whose answer
     settles the refund through a webhook. Raises ValidationError keyed by
-    field ("amount", "note", or "__all__" for the payment's state) and
-    nothing is saved; PermissionDenied without ``refunds.create``.
-    The same ``idempotency_key`` twice returns the first refund.
+    field ("amount", "reason", "note", or "__all__" for the payment's
+    state) and nothing is saved; PermissionDenied without
+    ``refunds.create`` or for another firm's payment. The same
+    ``idempotency_key`` twice returns the first refund (``created`` False),
+    even when the payment can no longer be refunded.
     """
-    if not actor.can(REFUNDS_CREATE):
+    if not actor.can(REFUNDS_CREATE) or actor.merchant_id != payment.merchant_id:
         raise PermissionDenied
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        # The form always carries one; without it a double submit is not
+        # recognised, so refuse rather than risk a second refund.
+        raise ValidationError(
+            "This form has expired: open the refund form again.", code="no_key"
+        )
     note = note.strip()
+    try:
+        outcome = _record_refund(
+            payment=payment,
+            actor=actor,
+            amount=amount,
+            reason=reason,
+            note=note,
+            idempotency_key=idempotency_key,
+            request=request,
+        )
+    except IntegrityError:
+        # Two submits of one form raced past the check (the lock makes this
+        # all but impossible); the unique key let only one in: return it.
+        existing = Refund.objects.filter(
+            payment_id=payment.pk, idempotency_key=idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return RefundOutcome(existing, created=False)
+    if not outcome.created:
+        return outcome
+    refund = outcome.refund
+    if refund.status == Refund.Status.PENDING:
+        send_to_processor(refund)
+    refund.refresh_from_db()
+    return RefundOutcome(refund, created=True)
+
+
+def _record_refund(
+    *,
+    payment: Payment,
+    actor: User,
+    amount: int,
+    reason: str,
+    note: str,
+    idempotency_key: str,
+    request: HttpRequest | None,
+) -> RefundOutcome:
     with transaction.atomic():
         # Lock the payment so two concurrent refunds cannot both pass the
         # limit check (PostgreSQL row lock; SQLite serialises writers).
@@ -118,6 +183,8 @@ def create_refund(
             errors["reason"] = "Choose a reason."
         elif reason == Refund.Reason.OTHER and not note:
             errors["note"] = "Say why in a note when the reason is Other."
+        if len(note) > NOTE_MAX_LENGTH:
+            errors["note"] = f"Keep the note to {NOTE_MAX_LENGTH} characters."
         if errors:
             raise ValidationError(errors)
         waits = needs_approval(payment=payment, amount=amount)
@@ -148,9 +215,6 @@ def create_refund(
                 "status": [None, refund.status],
             },
         )
-    if not waits:
-        send_to_processor(refund)
-    refund.refresh_from_db()
     return RefundOutcome(refund, created=True)
 
 
@@ -160,11 +224,23 @@ def send_to_processor(refund: Refund) -> None:
     try:
         ref = get_processor(refund.payment.processor).create_refund(refund=refund)
     except ProcessorError as error:
-        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
-            status=Refund.Status.FAILED,
-            failure_reason=error.message[:200],
-            updated_at=timezone.now(),
-        )
+        with transaction.atomic():
+            failed = Refund.objects.filter(
+                pk=refund.pk, status=Refund.Status.PENDING
+            ).update(
+                status=Refund.Status.FAILED,
+                failure_reason=error.message[:200],
+                updated_at=timezone.now(),
+            )
+            if failed:
+                record_event(
+                    action=actions.REFUND_FAILED,
+                    merchant=refund.merchant,
+                    actor_username="processor",
+                    target=refund,
+                    target_label=f"Refund of {refund.payment}",
+                    changes={"status": [Refund.Status.PENDING, Refund.Status.FAILED]},
+                )
         return
     # The settling webhook may have arrived first and set it already.
     Refund.objects.filter(pk=refund.pk, processor_ref__isnull=True).update(
@@ -175,10 +251,11 @@ def send_to_processor(refund: Refund) -> None:
 def _decide(
     *, refund: Refund, actor: User, approve: bool, request: HttpRequest | None
 ) -> Refund:
-    if not actor.can(REFUNDS_APPROVE):
+    if not actor.can(REFUNDS_APPROVE) or actor.merchant_id != refund.merchant_id:
         raise PermissionDenied
     with transaction.atomic():
-        Payment.objects.select_for_update().filter(pk=refund.payment_id).first()
+        # Lock the payment first, as create_refund and the webhooks do.
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.status != Refund.Status.AWAITING_APPROVAL:
             raise ValidationError(
@@ -191,6 +268,17 @@ def _decide(
                 "who asked for it.",
                 code="same_person",
             )
+        if approve:
+            # A chargeback may have taken money since it was asked for: the
+            # refund's own amount is held, so add it back before comparing.
+            room = _room(payment) + refund.amount
+            if refund.amount > room or not is_refundable(payment):
+                raise ValidationError(
+                    f"Only {format_money(max(room, 0), refund.currency)} of this "
+                    "payment can still be refunded: reject this refund and ask "
+                    "for a new one.",
+                    code="over_refundable",
+                )
         refund.status = Refund.Status.PENDING if approve else Refund.Status.CANCELED
         refund.approved_by = actor
         refund.decided_at = timezone.now()
@@ -216,8 +304,9 @@ def approve_refund(
     """Approve a refund that waits: it goes to the processor.
 
     Side effects: ``refund.approved`` audit event, the processor call.
-    Raises PermissionDenied without ``refunds.approve``; ValidationError
-    when the actor asked for it, or it was already decided.
+    Raises PermissionDenied without ``refunds.approve`` or for another
+    firm's refund; ValidationError (non-field) when the actor asked for
+    it, it was already decided, or a chargeback has since taken the money.
     """
     return _decide(refund=refund, actor=actor, approve=True, request=request)
 
