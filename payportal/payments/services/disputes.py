@@ -5,8 +5,8 @@ due date, and never after the dispute was accepted. Files are checked by
 their content (magic bytes), not by their name.
 """
 
-from datetime import timedelta
-from typing import Any
+import re
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +24,7 @@ from payportal.accounts.permissions import DISPUTES_RESPOND
 from payportal.accounts.selectors.users import users_with_permission
 from payportal.accounts.services.mail import portal_url
 from payportal.audit import actions
+from payportal.audit.models import Outcome
 from payportal.audit.services import record_event
 from payportal.payments.models import Dispute, EvidenceFile
 from payportal.processors.base import ProcessorError
@@ -53,13 +54,41 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def _can_change(dispute: Dispute) -> None:
-    if dispute.status != Dispute.Status.NEEDS_RESPONSE or dispute.submitted_at:
-        raise ValidationError(
-            "This chargeback no longer takes evidence.", code="closed"
+def evidence_closed_reason(dispute: Dispute, *, now: datetime | None = None) -> str:
+    """Why the chargeback no longer takes evidence, or "" while it does.
+
+    Evidence is taken while it needs a response, was neither submitted nor
+    accepted, and its due date has not passed (the due moment itself still
+    counts: processors take evidence until then).
+    """
+    now = now or timezone.now()
+    if dispute.submitted_at:
+        return (
+            "The evidence was already submitted; it can be submitted only "
+            "once and no longer changes."
         )
-    if timezone.now() > dispute.evidence_due_by:
-        raise ValidationError("The due date for evidence has passed.", code="past_due")
+    if dispute.accepted_at or dispute.status == Dispute.Status.ACCEPTED:
+        return "This chargeback was accepted; it no longer takes evidence."
+    if dispute.status != Dispute.Status.NEEDS_RESPONSE:
+        return (
+            f"This chargeback is {dispute.get_status_display().lower()}; "
+            "it no longer takes evidence."
+        )
+    if now > dispute.evidence_due_by:
+        return "The due date for evidence has passed."
+    return ""
+
+
+def takes_evidence(dispute: Dispute, *, now: datetime | None = None) -> bool:
+    """True while evidence can be saved, attached and submitted."""
+    return not evidence_closed_reason(dispute, now=now)
+
+
+def _can_change(dispute: Dispute) -> None:
+    reason = evidence_closed_reason(dispute)
+    if reason:
+        code = "past_due" if "due date" in reason else "closed"
+        raise ValidationError(reason, code=code)
 
 
 def _require(actor: User) -> None:
@@ -79,7 +108,7 @@ def save_evidence(
     *,
     dispute: Dispute,
     actor: User,
-    service_date: Any,
+    service_date: date | None,
     request: HttpRequest | None = None,
     **texts: str,
 ) -> Dispute:
@@ -143,7 +172,9 @@ def add_evidence_file(
     """
     _require(actor)
     limit = settings.EVIDENCE_MAX_FILE_BYTES
-    name = (upload.name or "file").rsplit("/", 1)[-1][:200]
+    # Only the last part of whatever path a browser sent; shown, never used
+    # as the stored name (evidence_upload_to picks that).
+    name = re.split(r"[\\/]", upload.name or "")[-1].strip()[:200] or "file"
     if not upload.size:
         raise ValidationError({"file": f"{name} is empty."})
     if upload.size > limit:
@@ -155,43 +186,58 @@ def add_evidence_file(
     upload.seek(0)
     if kind is None:
         raise ValidationError({"file": f"{name} is not a PDF, PNG or JPEG file."})
-    with transaction.atomic():
-        dispute = _locked(dispute)
-        _can_change(dispute)
-        evidence = EvidenceFile(
-            merchant=dispute.merchant,
-            dispute=dispute,
-            token=get_random_string(32),
-            name=name,
-            content_type=kind,
-            size=upload.size,
-            uploaded_by=actor,
-            uploaded_at=timezone.now(),
-        )
-        evidence.file.save(evidence.token, upload, save=False)
-        evidence.save()
-        record_event(
-            action=actions.DISPUTE_FILE_ADDED,
-            merchant=dispute.merchant,
-            actor=actor,
-            request=request,
-            target=dispute,
-            changes={"file": [None, name]},
-        )
+    stored = ""
+    try:
+        with transaction.atomic():
+            dispute = _locked(dispute)
+            _can_change(dispute)
+            evidence = EvidenceFile(
+                merchant=dispute.merchant,
+                dispute=dispute,
+                token=get_random_string(32),
+                name=name,
+                content_type=kind,
+                size=upload.size,
+                uploaded_by=actor,
+                uploaded_at=timezone.now(),
+            )
+            evidence.file.save(evidence.token, upload, save=False)
+            stored = evidence.file.name
+            evidence.save()
+            record_event(
+                action=actions.DISPUTE_FILE_ADDED,
+                merchant=dispute.merchant,
+                actor=actor,
+                request=request,
+                target=dispute,
+                changes={"file": [None, name]},
+            )
+    except BaseException:
+        # The row rolled back: leave no orphaned bytes in storage.
+        if stored:
+            evidence.file.storage.delete(stored)
+        raise
     return evidence
 
 
 def remove_evidence_file(
     *, evidence: EvidenceFile, actor: User, request: HttpRequest | None = None
 ) -> None:
-    """Take a file out of the draft (kept on record, not sent)."""
+    """Take a file out of the draft (kept on record, not sent).
+
+    Raises ValidationError when the chargeback no longer takes evidence.
+    Removing a file twice changes nothing the second time. Audits
+    ``dispute.file_removed``.
+    """
     _require(actor)
     with transaction.atomic():
         dispute = _locked(evidence.dispute)
         _can_change(dispute)
-        EvidenceFile.objects.filter(pk=evidence.pk, removed_at__isnull=True).update(
-            removed_at=timezone.now()
-        )
+        removed = EvidenceFile.objects.filter(
+            pk=evidence.pk, dispute=dispute, removed_at__isnull=True
+        ).update(removed_at=timezone.now())
+        if not removed:
+            return
         record_event(
             action=actions.DISPUTE_FILE_REMOVED,
             merchant=dispute.merchant,
@@ -235,9 +281,21 @@ def submit_evidence(
             dispute=dispute
         )
     except ProcessorError as error:
-        Dispute.objects.filter(pk=dispute.pk).update(
-            submitted_at=None, submitted_by=None
-        )
+        # Nothing was sent: the evidence is a draft again, and the trail
+        # says the submission failed.
+        with transaction.atomic():
+            Dispute.objects.filter(pk=dispute.pk).update(
+                submitted_at=None, submitted_by=None
+            )
+            record_event(
+                action=actions.DISPUTE_SUBMITTED,
+                merchant=dispute.merchant,
+                actor=actor,
+                request=request,
+                target=dispute,
+                changes={"error": [None, error.message]},
+                outcome=Outcome.FAILURE,
+            )
         raise ValidationError(
             f"The processor refused the evidence: {error.message}",
             code="processor",
@@ -257,7 +315,13 @@ def accept_dispute(
     _require(actor)
     with transaction.atomic():
         dispute = _locked(dispute)
-        if dispute.status != Dispute.Status.NEEDS_RESPONSE or dispute.submitted_at:
+        if dispute.submitted_at:
+            raise ValidationError(
+                "The evidence was submitted: the chargeback is contested and "
+                "can no longer be accepted.",
+                code="submitted",
+            )
+        if dispute.status != Dispute.Status.NEEDS_RESPONSE:
             raise ValidationError(
                 "Only a chargeback that needs a response can be accepted.",
                 code="closed",
@@ -276,7 +340,19 @@ def accept_dispute(
     try:
         get_processor(dispute.payment.processor).accept_dispute(dispute=dispute)
     except ProcessorError as error:
-        Dispute.objects.filter(pk=dispute.pk).update(accepted_at=None, accepted_by=None)
+        with transaction.atomic():
+            Dispute.objects.filter(pk=dispute.pk).update(
+                accepted_at=None, accepted_by=None
+            )
+            record_event(
+                action=actions.DISPUTE_ACCEPTED,
+                merchant=dispute.merchant,
+                actor=actor,
+                request=request,
+                target=dispute,
+                changes={"error": [None, error.message]},
+                outcome=Outcome.FAILURE,
+            )
         raise ValidationError(
             f"The processor refused: {error.message}", code="processor"
         ) from error
@@ -293,18 +369,27 @@ def _email_responders(dispute: Dispute, *, template: str, subject: str) -> int:
         "payments:dispute_detail", kwargs={"dispute_id": dispute.pk}
     )
     messages = []
-    for user in users:
-        body = render_to_string(
-            f"payments/email/{template}.txt",
-            {"user": user, "dispute": dispute, "firm": dispute.merchant, "link": link},
-        )
-        messages.append((subject, body, None, [user.email]))
+    # Dates in the firm's time zone, as the portal's pages show them.
+    with timezone.override(dispute.merchant.tz):
+        for user in users:
+            body = render_to_string(
+                f"payments/email/{template}.txt",
+                {
+                    "user": user,
+                    "dispute": dispute,
+                    "firm": dispute.merchant,
+                    "link": link,
+                },
+            )
+            messages.append((subject, body, None, [user.email]))
 
     def deliver() -> None:
         for message in messages:
             send_mail(*message)
 
-    transaction.on_commit(deliver)
+    # Robust: a mail server that is down must not fail the webhook or the
+    # command that committed the change (the error is logged).
+    transaction.on_commit(deliver, robust=True)
     return len(messages)
 
 
@@ -318,7 +403,7 @@ def notify_dispute_opened(*, dispute: Dispute) -> int:
     )
 
 
-def send_due_reminders(*, now: Any = None) -> int:
+def send_due_reminders(*, now: datetime | None = None) -> int:
     """Remind responders of chargebacks due within 3 days: once each.
 
     Safe to run every hour from a scheduler: each reminder is claimed by a
@@ -336,6 +421,7 @@ def send_due_reminders(*, now: Any = None) -> int:
     ).select_related("payment", "merchant")
     count = 0
     for dispute in due:
+        due_day = timezone.localtime(dispute.evidence_due_by, dispute.merchant.tz)
         with transaction.atomic():
             claimed = Dispute.objects.filter(
                 pk=dispute.pk, reminder_sent_at__isnull=True
@@ -345,7 +431,7 @@ def send_due_reminders(*, now: Any = None) -> int:
             _email_responders(
                 dispute,
                 template="dispute_due",
-                subject=f"Chargeback evidence due {dispute.evidence_due_by:%d %b %Y}",
+                subject=f"Chargeback evidence due {due_day:%d %b %Y}",
             )
         count += 1
     return count
