@@ -63,3 +63,30 @@ def permission_required(code: str) -> Callable[..., Any]:
         return wrapped
 
     return decorator
+
+
+# Starting points offered on the Add Role page (issue 3): key -> name,
+# description and codes. A preset only fills the form; the role is an
+# ordinary role once saved.
+PRESETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "operator": (
+        "Operator",
+        "Works with payments day to day: transactions, refunds and chargebacks.",
+        (DASHBOARD_VIEW, PAYMENTS_VIEW, REFUNDS_CREATE, DISPUTES_RESPOND),
+    ),
+    "viewer": (
+        "Viewer",
+        "Reads the dashboard and transactions; changes nothing.",
+        (DASHBOARD_VIEW, PAYMENTS_VIEW),
+    ),
+    "user-admin": (
+        "User admin",
+        "Manages users and roles and reads the audit log; sees no card data.",
+        (USERS_MANAGE, AUDIT_VIEW),
+    ),
+    "reporting": (
+        "Reporting",
+        "Reads the dashboard and transactions and exports them as CSV.",
+        (DASHBOARD_VIEW, PAYMENTS_VIEW, PAYMENTS_EXPORT),
+    ),
+}

@@ -1,13 +1,17 @@
 """Setting up a firm: the tenant, its Administrator role and first login."""
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.crypto import get_random_string
 
 from payportal.accounts.models import Role, User
 from payportal.accounts.services import users as user_services
 from payportal.audit import actions
 from payportal.audit.services import record_event
-from payportal.merchants.models import Merchant
+from payportal.merchants.models import Merchant, validate_time_zone
 
 
 @transaction.atomic
@@ -51,3 +55,71 @@ def create_merchant(
         password=password,
     )
     return merchant, user, password
+
+
+# The settings a firm's admin may change on the Settings page.
+SETTINGS_FIELDS = (
+    "name",
+    "time_zone",
+    "refund_approval_enabled",
+    "refund_approval_threshold",
+)
+
+
+@transaction.atomic
+def update_settings(
+    *,
+    merchant: Merchant,
+    actor: User,
+    request: HttpRequest | None = None,
+    **fields: Any,
+) -> Merchant:
+    """Change the firm's settings (``SETTINGS_FIELDS``; others are refused).
+
+    Side effects: saves only the changed fields and records one
+    ``settings.changed`` audit event with ``{field: [old, new]}`` for them;
+    nothing is saved or recorded when nothing changed. Raises
+    ValidationError keyed by field for a blank name, an unknown time zone or
+    a negative approval threshold; nothing is saved then.
+    """
+    unknown = set(fields) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a setting: {', '.join(sorted(unknown))}")
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+    errors: dict[str, str] = {}
+    if "name" in fields and not fields["name"]:
+        errors["name"] = "Enter the firm's name."
+    if "time_zone" in fields:
+        try:
+            validate_time_zone(fields["time_zone"])
+        except ValidationError as error:
+            errors["time_zone"] = error.messages[0]
+    if (
+        "refund_approval_threshold" in fields
+        and fields["refund_approval_threshold"] < 0
+    ):
+        errors["refund_approval_threshold"] = "Enter an amount of 0 or more."
+    if errors:
+        raise ValidationError(errors)
+    # Read the values under a lock so the recorded "old" is what was replaced.
+    current = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    changes = {
+        name: [getattr(current, name), value]
+        for name, value in fields.items()
+        if getattr(current, name) != value
+    }
+    if not changes:
+        return merchant
+    for name, (_old, new) in changes.items():
+        setattr(merchant, name, new)
+    merchant.save(update_fields=list(changes))
+    record_event(
+        action=actions.SETTINGS_CHANGED,
+        merchant=merchant,
+        actor=actor,
+        request=request,
+        target=merchant,
+        changes=changes,
+    )
+    return merchant

@@ -4,4 +4,5 @@ from payportal.merchants import views
 
 urlpatterns = [
     path("", views.settings_detail, name="settings"),
+    path("edit/", views.settings_edit, name="settings_edit"),
 ]

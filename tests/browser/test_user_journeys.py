@@ -41,7 +41,8 @@ def base(live_server) -> str:
 def admin_page(browser, base, admin, password):
     page = new_page(browser)
     sign_in(page, base, "admin", password)
-    expect(page.get_by_role("heading", name="Welcome, Ada Admin")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_text("Welcome, Ada Admin.")).to_be_visible()
     yield page
     page.context.close()
 
@@ -87,7 +88,7 @@ def test_journey_add_user_first_sign_in_and_profile_password(
     page.get_by_label("New password", exact=True).fill(FIRST_OWN)
     page.get_by_label("Confirm new password", exact=True).fill(FIRST_OWN)
     page.get_by_role("button", name="Save new password").click()
-    expect(page.get_by_role("heading", name="Welcome, Jo Bloggs")).to_be_visible()
+    expect(page.get_by_text("Welcome, Jo Bloggs.")).to_be_visible()
 
     # Changes it again from Profile.
     page.get_by_role("link", name="Profile", exact=True).click()
@@ -119,7 +120,7 @@ def test_journey_deactivate_user_ends_their_session(
     user_page = new_page(browser)
     context = user_page.context
     sign_in(user_page, base, "jbloggs", FIRST_OWN)
-    expect(user_page.get_by_role("heading", name="Welcome, Jo Bloggs")).to_be_visible()
+    expect(user_page.get_by_text("Welcome, Jo Bloggs.")).to_be_visible()
 
     # The admin searches, opens the record, Edit, Status Inactive, tick.
     admin_page.goto(base + "/users/")

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from payportal.accounts.models import Role
-from payportal.accounts.permissions import ALL_CODES, CATALOGUE
+from payportal.accounts.permissions import ALL_CODES, CATALOGUE, PRESETS
 from payportal.accounts.services.roles import (
     ADMINISTRATOR_NAME_FIXED,
     ADMINISTRATOR_PERMISSIONS_FIXED,
@@ -66,3 +66,15 @@ class RoleForm(forms.Form):
             self.fields["name"].help_text = ADMINISTRATOR_NAME_FIXED
             self.fields["permissions"].disabled = True
             self.fields["permissions"].help_text = ADMINISTRATOR_PERMISSIONS_FIXED
+
+
+def preset_initial(key: str | None) -> dict[str, Any] | None:
+    """The Add Role form's starting values for ``?preset=key``, if known."""
+    if key not in PRESETS:
+        return None
+    name, description, codes = PRESETS[key]
+    return {
+        "name": name,
+        "description": description,
+        "permissions": [code for code in ALL_CODES if code in codes],
+    }

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -6,7 +8,11 @@ from payportal.accounts.permissions import (
     ALL_CODES,
     AUDIT_VIEW,
     DASHBOARD_VIEW,
+    DISPUTES_RESPOND,
+    PAYMENTS_EXPORT,
     PAYMENTS_VIEW,
+    REFUNDS_APPROVE,
+    REFUNDS_CREATE,
     USERS_MANAGE,
 )
 from payportal.accounts.tests.factories import RoleFactory, UserFactory
@@ -108,6 +114,108 @@ def test_role_add_works(admin_client, merchant):
     assert "<h1>Add Role</h1>" in html
     assert 'class="permission-list"' in html
     assert "Download transactions as CSV." in html
+
+
+def test_role_add_shows_approve_refunds(admin_client):
+    html = admin_client.get("/roles/add/").content.decode()
+
+    index = ALL_CODES.index(REFUNDS_APPROVE)
+    assert (
+        f'<input type="checkbox" name="permissions" value="{REFUNDS_APPROVE}" '
+        f'id="id_permissions_{index}">'
+    ) in html
+    assert (
+        "<span>Approve refunds<small>Approve or reject another user&#x27;s refund "
+        "that needs a second person.</small></span>"
+    ) in html
+
+
+def checked_codes(html: str) -> list[str]:
+    return re.findall(r'name="permissions" value="([a-z._]+)"[^>]*checked', html)
+
+
+def test_role_add_offers_presets(admin_client):
+    response = admin_client.get("/roles/add/")
+
+    html = response.content.decode()
+    assert [p["key"] for p in response.context["presets"]] == [
+        "operator",
+        "viewer",
+        "user-admin",
+        "reporting",
+    ]
+    assert (
+        '<a href="/roles/add/?preset=operator"><strong>Operator</strong>'
+        "<small>View dashboard, View transactions, Issue refunds, Respond to "
+        "chargebacks</small></a>"
+    ) in html
+    assert '<a href="/roles/add/?preset=user-admin"><strong>User admin</strong>' in (
+        html
+    )
+    assert 'aria-current="true"' not in html
+    assert checked_codes(html) == []
+
+
+@pytest.mark.parametrize(
+    ("preset", "name", "codes"),
+    [
+        (
+            "operator",
+            "Operator",
+            [DASHBOARD_VIEW, PAYMENTS_VIEW, REFUNDS_CREATE, DISPUTES_RESPOND],
+        ),
+        ("viewer", "Viewer", [DASHBOARD_VIEW, PAYMENTS_VIEW]),
+        ("user-admin", "User admin", [USERS_MANAGE, AUDIT_VIEW]),
+        ("reporting", "Reporting", [DASHBOARD_VIEW, PAYMENTS_VIEW, PAYMENTS_EXPORT]),
+    ],
+)
+def test_role_add_preset_prefills_the_form(admin_client, preset, name, codes):
+    response = admin_client.get(f"/roles/add/?preset={preset}")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(rf'<input type="text" name="name" value="{name}"', html)
+    assert checked_codes(html) == codes
+    assert (
+        f'<a href="/roles/add/?preset={preset}" aria-current="true">'
+        f"<strong>{name}</strong>"
+    ) in html
+
+
+def test_role_add_user_admin_preset_sees_no_card_data(admin_client):
+    response = admin_client.get("/roles/add/?preset=user-admin")
+
+    initial = response.context["form"].initial
+    assert initial["description"] == (
+        "Manages users and roles and reads the audit log; sees no card data."
+    )
+    assert PAYMENTS_VIEW not in initial["permissions"]
+    assert "Manages users and roles and reads the audit log; sees no card data." in (
+        response.content.decode()
+    )
+
+
+def test_role_add_ignores_unknown_preset(admin_client):
+    response = admin_client.get("/roles/add/?preset=superuser")
+
+    assert response.status_code == 200
+    assert response.context["form"].initial == {}
+    assert checked_codes(response.content.decode()) == []
+
+
+def test_role_add_saves_a_preset_as_submitted(admin_client, merchant):
+    response = admin_client.post(
+        "/roles/add/?preset=operator",
+        {
+            "name": "Front desk",
+            "description": "Takes payments.",
+            "permissions": [DASHBOARD_VIEW, PAYMENTS_VIEW, REFUNDS_CREATE],
+        },
+    )
+
+    role = Role.objects.get(merchant=merchant, name="Front desk")
+    assert response.status_code == 302
+    assert role.permissions == [DASHBOARD_VIEW, PAYMENTS_VIEW, REFUNDS_CREATE]
 
 
 def test_role_add_creates_role(admin_client, merchant, admin):
@@ -248,6 +356,19 @@ def test_role_detail_offers_delete_when_nobody_holds_it(admin_client, merchant):
         f'<form method="post" action="/roles/{role.pk}/delete/" '
         'data-confirm="Delete the role “Spare”? This can\'t be undone.">'
     ) in html
+
+
+def test_role_detail_shows_approve_refunds(admin_client, merchant):
+    role = RoleFactory(merchant=merchant, permissions=[REFUNDS_APPROVE])
+
+    response = admin_client.get(f"/roles/{role.pk}/")
+
+    assert [p for p in response.context["permissions"] if p["held"]] == [
+        {"label": "Approve refunds", "held": True}
+    ]
+    assert '<span>Approve refunds</span><span class="visually-hidden"> (included)' in (
+        response.content.decode()
+    )
 
 
 def test_role_detail_shows_administrator_fixed(admin_client, admin_role):

@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from payportal.accounts.forms.roles import RoleForm
+from payportal.accounts.forms.roles import RoleForm, preset_initial
 from payportal.accounts.models import Role
 from payportal.accounts.permissions import (
     ALL_CODES,
     CATALOGUE,
+    PRESETS,
     USERS_MANAGE,
     permission_required,
 )
@@ -75,7 +76,11 @@ def role_list(request: HttpRequest) -> HttpResponse:
 @permission_required(USERS_MANAGE)
 @require_http_methods(["GET", "HEAD", "POST"])
 def role_add(request: HttpRequest) -> HttpResponse:
-    form = RoleForm(request.POST if request.method == "POST" else None)
+    # ``?preset=operator`` fills the form from a preset; nothing is saved
+    # until the form is.
+    preset = request.GET.get("preset")
+    initial = preset_initial(preset)
+    form = RoleForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_bound and form.is_valid():
         try:
             role = services.create_role(
@@ -89,7 +94,19 @@ def role_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Role “{role.name}” added.")
             return redirect("accounts:role_detail", role_id=role.pk)
-    return render(request, "accounts/roles/role_add.html", {"form": form})
+    presets = [
+        {
+            "key": key,
+            "name": name,
+            "description": description,
+            "labels": [CATALOGUE[code][0] for code in ALL_CODES if code in codes],
+            "current": key == preset,
+        }
+        for key, (name, description, codes) in PRESETS.items()
+    ]
+    return render(
+        request, "accounts/roles/role_add.html", {"form": form, "presets": presets}
+    )
 
 
 @permission_required(USERS_MANAGE)
