@@ -48,6 +48,7 @@ PROTECTED = {
     "accounts:role_delete": USERS_MANAGE,
     "audit:event_list": AUDIT_VIEW,
     "merchants:settings": SETTINGS_MANAGE,
+    "merchants:settings_edit": SETTINGS_MANAGE,
     "payments:payment_list": PAYMENTS_VIEW,
     "payments:payment_export": PAYMENTS_EXPORT,
     "payments:payment_detail": PAYMENTS_VIEW,
