@@ -88,6 +88,9 @@ class Event:
     account: str
     created_at: datetime
     object: PaymentSnapshot | RefundSnapshot | DisputeSnapshot | None
+    # The processor's own object as sent (card secrets scrubbed): kept on
+    # the payment, refund or dispute as its last raw payload.
+    raw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def payment_ref(self) -> str:
@@ -152,10 +155,12 @@ def verify_signature(
         timestamp = int(parts["t"][0])
     except (KeyError, ValueError) as error:
         raise SignatureError("missing or malformed timestamp") from error
-    now = time.time() if now is None else now
+    # Whole seconds, as the timestamp is: a request signed at 12.9 s and
+    # checked at 312.5 s is 300 s old, inside a 300 s tolerance.
+    age = int(time.time() if now is None else now) - timestamp
     # A stale (or future) timestamp is refused even with a good signature:
     # a captured request cannot be replayed after the tolerance.
-    if abs(now - timestamp) > tolerance:
+    if abs(age) > tolerance:
         raise SignatureError("timestamp outside the tolerance")
     expected = hmac.new(
         secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256

@@ -5,8 +5,10 @@ outside service (docs/sandbox.md lists every rule):
 
 - A refund whose amount ends in 13 minor units (10.13) fails, "The card
   was closed."; every other refund succeeds.
-- Payments made with a card ending 0002 are declined; a card ending 0259
-  brings a fraud chargeback, 2685 a "services not provided" one.
+- Payments made with a card ending 0002 are declined. A card ending 0259
+  brings a fraud chargeback, 2685 a "services not provided" one, 1976 an
+  "unrecognized" one and 0077 a "duplicate" one (``payportal simulate``
+  and the demo follow these rules when they make activity).
 - Dispute evidence whose text contains ``winning_evidence`` wins, with
   ``losing_evidence`` it loses; otherwise it stays under review until the
   processor (``payportal simulate``) closes it. Accepting closes it as
@@ -22,6 +24,9 @@ own transaction has committed, so the event finds the rows it is about.
 import hashlib
 import json
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,6 +52,15 @@ FAILING_REFUND_MINOR = 13
 DECLINED_LAST4 = "0002"
 FRAUD_DISPUTE_LAST4 = "0259"
 NOT_PROVIDED_DISPUTE_LAST4 = "2685"
+# Last four -> the reason of the chargeback a payment with that card brings.
+DISPUTE_LAST4 = {
+    FRAUD_DISPUTE_LAST4: "fraudulent",
+    NOT_PROVIDED_DISPUTE_LAST4: "product_not_received",
+    "1976": "unrecognized",
+    "0077": "duplicate",
+}
+DECLINE_MESSAGE = "Your card was declined."
+REFUND_FAILURE_MESSAGE = "The card was closed."
 WINNING_TEXT = "winning_evidence"
 LOSING_TEXT = "losing_evidence"
 EVIDENCE_DAYS = 21
@@ -59,12 +73,75 @@ def _ts(value: datetime) -> int:
 
 
 def _dt(value: Any) -> datetime:
-    return datetime.fromtimestamp(int(value), tz=UTC)
+    return datetime.fromtimestamp(_int(value), tz=UTC)
 
 
-def _ref(prefix: str, *parts: Any) -> str:
+def make_ref(prefix: str, *parts: Any) -> str:
+    """A processor-style id derived from ``parts``: the same parts, the same id."""
     digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
     return f"{prefix}_{digest[:24]}"
+
+
+_ref = make_ref
+# Column sizes of the intake's table: longer values are not an event.
+_MAX_ID = 100
+_MAX_TYPE = 60
+
+
+def _int(value: Any) -> int:
+    """An integer as JSON sends it; money is never a float or a string."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        # The value is not quoted: an error message must never carry card data.
+        raise ValueError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _text(value: Any, limit: int | None = None) -> str:
+    if not isinstance(value, str) or not value or (limit and len(value) > limit):
+        raise ValueError(f"expected an identifier of at most {limit} characters")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_body(body: bytes) -> dict[str, Any]:
+    """The JSON object of a webhook body, or ValueError.
+
+    NaN, Infinity, NUL characters and lone surrogates are valid to Python's
+    json module but not to PostgreSQL's jsonb, so they are refused here, as
+    malformed, rather than failing later when the event is stored.
+    """
+    payload = json.loads(body, parse_constant=_refuse_constant)
+    if not isinstance(payload, dict):
+        raise ValueError("the body is not a JSON object")
+    _check_strings(payload)
+    return payload
+
+
+def _check_strings(value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+    elif isinstance(value, str):
+        # UnicodeEncodeError (a ValueError) for a lone surrogate.
+        value.encode("utf-8")
+        if "\x00" in value:
+            raise ValueError("the body contains a NUL character")
+
+
+def refund_fails(amount: int) -> bool:
+    """The sandbox's rule: a refund of x.13 fails."""
+    return amount % 100 == FAILING_REFUND_MINOR
 
 
 def scrub(value: Any) -> Any:
@@ -99,6 +176,7 @@ def payment_object(
     reference: str = "",
     description: str = "",
     failure_reason: str = "",
+    metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "object": "payment",
@@ -114,6 +192,7 @@ def payment_object(
         "reference": reference,
         "description": description,
         "failure_message": failure_reason,
+        "metadata": dict(metadata or {}),
         "created": _ts(created_at),
         "captured": _ts(created_at) if status == "succeeded" else None,
     }
@@ -204,13 +283,48 @@ def deliver_in_process(body: bytes) -> None:
     services.receive_webhook(processor=NAME, headers=signed_headers(body), body=body)
 
 
+def webhook_url(base_url: str) -> str:
+    """The sandbox's endpoint on the portal at ``base_url``."""
+    return base_url.rstrip("/") + f"/webhooks/{NAME}/"
+
+
+def deliver_over_http(
+    url: str, body: bytes, *, secret: str | None = None, timeout: float = 30
+) -> tuple[int, dict[str, Any]]:
+    """POST a signed event to ``url`` as the processor would.
+
+    The signature's timestamp is now: the tolerance is about delivery, the
+    event keeps its own time. Returns the HTTP status and the JSON answer;
+    raises ``urllib.error.URLError`` (or OSError) when nothing answered.
+    """
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {url}")
+    header = sign(secret=secret or settings.SANDBOX_WEBHOOK_SECRET, body=body)
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: header},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read()
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = {"error": text[:200].decode(errors="replace")}
+    return status, answer if isinstance(answer, dict) else {"answer": answer}
+
+
 class SandboxProcessor(Processor):
     name = NAME
 
     def create_refund(self, *, refund: "Refund") -> str:
         payment = refund.payment
         ref = _ref("re", payment.processor_ref, refund.idempotency_key)
-        failed = refund.amount % 100 == FAILING_REFUND_MINOR
+        failed = refund_fails(refund.amount)
         obj = refund_object(
             processor_ref=ref,
             payment_ref=payment.processor_ref,
@@ -220,7 +334,7 @@ class SandboxProcessor(Processor):
             created_at=refund.created_at,
             reason=refund.reason,
             idempotency_key=refund.idempotency_key,
-            failure_reason="The card was closed." if failed else "",
+            failure_reason=REFUND_FAILURE_MESSAGE if failed else "",
         )
         body = event_body(
             type="refund.failed" if failed else "refund.succeeded",
@@ -277,7 +391,7 @@ class SandboxProcessor(Processor):
 
     def parse_event(self, body: bytes) -> Event:
         try:
-            payload = json.loads(body)
+            payload = load_body(body)
             obj = payload["data"]["object"]
             kind = obj["object"]
             snapshot: PaymentSnapshot | RefundSnapshot | DisputeSnapshot | None
@@ -285,17 +399,17 @@ class SandboxProcessor(Processor):
                 card = obj.get("card") or {}
                 billing = obj.get("billing_details") or {}
                 snapshot = PaymentSnapshot(
-                    processor_ref=str(obj["id"]),
+                    processor_ref=_text(obj["id"], _MAX_ID),
                     status=str(obj["status"]),
-                    amount=int(obj["amount"]),
+                    amount=_int(obj["amount"]),
                     currency=str(obj["currency"]).upper(),
                     account=str(obj.get("deposit_account") or "operating"),
                     created_at=_dt(obj["created"]),
-                    fee=int(obj.get("fee") or 0),
+                    fee=_int(obj.get("fee") or 0),
                     card_brand=str(card.get("brand") or ""),
                     card_last4=str(card.get("last4") or "")[-4:],
-                    card_exp_month=card.get("exp_month"),
-                    card_exp_year=card.get("exp_year"),
+                    card_exp_month=_optional_int(card.get("exp_month")),
+                    card_exp_year=_optional_int(card.get("exp_year")),
                     cardholder_name=str(billing.get("name") or ""),
                     payer_email=str(billing.get("email") or ""),
                     client_name=str(obj.get("client") or ""),
@@ -307,10 +421,10 @@ class SandboxProcessor(Processor):
                 )
             elif kind == "refund":
                 snapshot = RefundSnapshot(
-                    processor_ref=str(obj["id"]),
-                    payment_ref=str(obj["payment"]),
+                    processor_ref=_text(obj["id"], _MAX_ID),
+                    payment_ref=_text(obj["payment"], _MAX_ID),
                     status=str(obj["status"]),
-                    amount=int(obj["amount"]),
+                    amount=_int(obj["amount"]),
                     currency=str(obj["currency"]).upper(),
                     created_at=_dt(obj["created"]),
                     reason=str(obj.get("reason") or "requested_by_customer"),
@@ -321,10 +435,10 @@ class SandboxProcessor(Processor):
                 )
             elif kind == "dispute":
                 snapshot = DisputeSnapshot(
-                    processor_ref=str(obj["id"]),
-                    payment_ref=str(obj["payment"]),
+                    processor_ref=_text(obj["id"], _MAX_ID),
+                    payment_ref=_text(obj["payment"], _MAX_ID),
                     status=str(obj["status"]),
-                    amount=int(obj["amount"]),
+                    amount=_int(obj["amount"]),
                     currency=str(obj["currency"]).upper(),
                     reason=str(obj["reason"]),
                     opened_at=_dt(obj["created"]),
@@ -333,11 +447,20 @@ class SandboxProcessor(Processor):
             else:
                 snapshot = None
             return Event(
-                id=str(payload["id"]),
-                type=str(payload["type"]),
+                id=_text(payload["id"], _MAX_ID),
+                type=_text(payload["type"], _MAX_TYPE),
                 account=str(payload.get("account") or ""),
                 created_at=_dt(payload["created"]),
                 object=snapshot,
+                raw=scrub(obj),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (
+            RecursionError,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            OverflowError,
+            OSError,
+        ) as error:
             raise ValueError(f"not a sandbox event: {error}") from error

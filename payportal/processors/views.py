@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 @require_POST
 def webhook(request: HttpRequest, processor: str) -> HttpResponse:
     try:
-        event = services.receive_webhook(
+        receipt = services.receive(
             processor=processor, headers=request.headers, body=request.body
         )
     except UnknownProcessor:
@@ -30,6 +30,12 @@ def webhook(request: HttpRequest, processor: str) -> HttpResponse:
     except SignatureError as error:
         logger.warning("webhook to %s refused: %s", processor, error)
         return JsonResponse({"error": "invalid signature"}, status=400)
-    except ValueError:
+    except ValueError as error:
+        logger.warning("webhook to %s refused: %s", processor, error)
         return JsonResponse({"error": "not an event"}, status=400)
-    return JsonResponse({"id": event.event_id, "status": event.status})
+    # 200 whatever the outcome: the event is stored, so the processor must
+    # not send it again; a failed one is re-applied by `webhooks retry`.
+    event = receipt.event
+    return JsonResponse(
+        {"id": event.event_id, "status": event.status, "replay": receipt.replay}
+    )

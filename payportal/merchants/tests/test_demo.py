@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def run_demo() -> str:
     out = StringIO()
-    call_command("demo", "--no-serve", "--port", "8123", stdout=out)
+    # A few days of activity: the 90-day build is tested once, in
+    # test_commands.py; these tests are about the firm and the login.
+    call_command("demo", "--no-serve", "--port", "8123", "--days", "3", stdout=out)
     return out.getvalue()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from payportal.audit import actions
 from payportal.audit.services import record_event
@@ -34,6 +35,13 @@ class WaitForPayment(CannotApply):
     """The event is about a payment the portal has not seen yet."""
 
 
+# What a processor's payment object can say; refunds and chargebacks move a
+# payment on from "succeeded" here, through their own events.
+_SNAPSHOT_PAYMENT_STATUSES = (
+    Payment.Status.PENDING,
+    Payment.Status.SUCCEEDED,
+    Payment.Status.FAILED,
+)
 _PAYMENT_RANK = {
     Payment.Status.PENDING: 0,
     Payment.Status.SUCCEEDED: 1,
@@ -80,6 +88,7 @@ def refresh_payment_status(payment: Payment) -> None:
 
 
 def _record_payment_success(merchant: Merchant, payment: Payment) -> None:
+    operating = payment.account == Account.OPERATING
     add_to_daily_total(
         merchant=merchant,
         when=payment.created_at,
@@ -87,8 +96,10 @@ def _record_payment_success(merchant: Merchant, payment: Payment) -> None:
         currency=payment.currency,
         gross=payment.amount,
         payment_count=1,
+        # One update when the fee comes from the same account.
+        **({"fees": payment.fee} if operating and payment.fee else {}),
     )
-    if payment.fee:
+    if payment.fee and not operating:
         # Processing fees come from operating, whatever the deposit account.
         add_to_daily_total(
             merchant=merchant,
@@ -103,7 +114,9 @@ def _record_payment_success(merchant: Merchant, payment: Payment) -> None:
 def apply_payment(
     *, merchant: Merchant, processor: str, snapshot: PaymentSnapshot, event: Event
 ) -> bool:
-    status = _check(snapshot.status, Payment.Status, "payment status")
+    status = snapshot.status
+    if status not in _SNAPSHOT_PAYMENT_STATUSES:
+        raise CannotApply(f"unknown payment status {status!r}")
     _check(snapshot.account, Account, "deposit account")
     fields = {
         "amount": snapshot.amount,
@@ -123,6 +136,7 @@ def apply_payment(
         "created_at": snapshot.created_at,
         "captured_at": snapshot.captured_at,
         "metadata": snapshot.metadata,
+        "raw": event.raw,
     }
     payment = (
         Payment.objects.select_for_update()
@@ -204,6 +218,7 @@ def apply_refund(
             idempotency_key=snapshot.idempotency_key
             or f"processor:{snapshot.processor_ref}",
             created_at=snapshot.created_at,
+            raw=event.raw,
         )
     if refund.processor_ref is None:
         refund.processor_ref = snapshot.processor_ref
@@ -213,6 +228,7 @@ def apply_refund(
     refund.status = status
     refund.failure_reason = snapshot.failure_reason
     refund.processor_updated_at = event.created_at
+    refund.raw = event.raw
     if status == Refund.Status.SUCCEEDED:
         refund.settled_at = event.created_at
         # The database's check constraint refuses a total over the amount.
@@ -273,6 +289,7 @@ def apply_dispute(
             opened_at=snapshot.opened_at,
             evidence_due_by=snapshot.evidence_due_by,
             processor_updated_at=event.created_at,
+            raw=event.raw,
         )
         # Processors take the disputed amount when the dispute opens.
         add_to_daily_total(
@@ -290,14 +307,22 @@ def apply_dispute(
             target=dispute,
             target_label=f"{dispute} on {payment}",
         )
-        from payportal.payments.services import disputes
+        if (
+            status == Dispute.Status.NEEDS_RESPONSE
+            and dispute.evidence_due_by > timezone.now()
+        ):
+            # Only a chargeback the firm can still answer is news to email;
+            # one that first arrives already decided (events out of order)
+            # or past its due date (history loaded at once) is not.
+            from payportal.payments.services import disputes
 
-        disputes.notify_dispute_opened(dispute=dispute)
+            disputes.notify_dispute_opened(dispute=dispute)
     previous = dispute.status
     if _DISPUTE_RANK[status] <= _DISPUTE_RANK[previous]:
         return True
     dispute.status = status
     dispute.processor_updated_at = event.created_at
+    dispute.raw = event.raw
     if status in (Dispute.Status.WON, Dispute.Status.LOST, Dispute.Status.ACCEPTED):
         dispute.closed_at = event.created_at
     dispute.save()

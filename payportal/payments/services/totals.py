@@ -17,18 +17,19 @@ def add_to_daily_total(
 
     ``when`` falls on the firm's calendar day in its time zone. The row is
     created on first use; the additions are one UPDATE with F() so
-    concurrent writers never lose each other's figures.
+    concurrent writers never lose each other's figures. One query when the
+    row exists (the usual case), three on a day's first figure.
     """
     if account not in Account.values:
         raise ValueError(f"unknown account {account!r}")
     day = timezone.localtime(when, merchant.tz).date()
     key = {"merchant": merchant, "day": day, "account": account, "currency": currency}
-    if not DailyTotal.objects.filter(**key).exists():
-        try:
-            with transaction.atomic():
-                DailyTotal.objects.create(**key)
-        except IntegrityError:
-            pass  # Another writer created it first; add to theirs.
-    DailyTotal.objects.filter(**key).update(
-        **{name: F(name) + value for name, value in deltas.items()}
-    )
+    additions = {name: F(name) + value for name, value in deltas.items()}
+    if DailyTotal.objects.filter(**key).update(**additions):
+        return
+    try:
+        with transaction.atomic():
+            DailyTotal.objects.create(**key, **deltas)
+    except IntegrityError:
+        # Another writer created it in between: add to theirs.
+        DailyTotal.objects.filter(**key).update(**additions)

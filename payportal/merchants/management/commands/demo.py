@@ -17,6 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
+            "--days",
+            type=int,
+            default=90,
+            help="Days of card activity for a new demo firm (default 90).",
+        )
+        parser.add_argument(
             "--no-serve",
             action="store_true",
             help="Set up and print the login, but do not start the server.",
@@ -24,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        login = ensure_demo_firm()
+        login = ensure_demo_firm(days=options["days"])
         host = options["host"]
         everywhere = {"127.0.0.1", "0.0.0.0", "::"}  # noqa: S104 - names, not a bind
         shown_host = "localhost" if host in everywhere else host
