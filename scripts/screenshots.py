@@ -9,6 +9,7 @@ journeys a reviewer wants to see.
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -34,6 +35,35 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def payments(page, base: str) -> None:
+    """The payments pages: filtered transactions, a refund, a chargeback."""
+    page.goto(base + "/transactions/?account=trust&amount_min=1000&sort=-amount")
+    page.screenshot(path=OUT / "transactions-filtered.png", full_page=True)
+    # A partial refund from a payment record, through the confirmation step.
+    page.goto(base + "/transactions/?status=succeeded&account=operating")
+    page.locator("table tbody a").first.click()
+    page.get_by_role("link", name="Refund", exact=True).click()
+    page.get_by_label("Amount", exact=True).fill("150.00")
+    page.get_by_label("Requested by customer").check()
+    page.get_by_role("button", name="Review refund").click()
+    page.get_by_role("heading", name="Confirm the refund").wait_for()
+    page.screenshot(path=OUT / "refund-confirm.png", full_page=True)
+    page.get_by_role("button", name="Refund $150.00").click()
+    page.get_by_text("Refund of $150.00 succeeded.").wait_for()
+    page.screenshot(path=OUT / "payment-with-refund.png", full_page=True)
+    page.goto(base + "/chargebacks/")
+    page.screenshot(path=OUT / "chargebacks.png", full_page=True)
+    page.get_by_role("link", name=re.compile(r"days? left")).first.click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Description of the legal services").fill(
+        "Drafting and filing of the client's lease dispute, 3-14 March, "
+        "as set out in the signed engagement letter."
+    )
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Evidence saved as a draft").wait_for()
+    page.screenshot(path=OUT / "chargeback-record.png", full_page=True)
 
 
 def main() -> None:
@@ -72,6 +102,9 @@ def main() -> None:
             page.get_by_label("Username", exact=True).fill("demo")
             page.get_by_label("Password", exact=True).fill("Harbour-lights-2026")
             page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("heading", name="Dashboard").wait_for()
+            page.screenshot(path=OUT / "dashboard.png", full_page=True)
+            payments(page, base)
             page.get_by_role("link", name="Users").first.click()
             page.wait_for_url("**/users/")
             page.screenshot(path=OUT / "users.png", full_page=True)
