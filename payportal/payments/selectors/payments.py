@@ -8,12 +8,13 @@ streams rows from a cursor with flat memory.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from payportal.core.dates import days_filter
 from payportal.core.money import format_money
 from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
 from payportal.merchants.models import Merchant
@@ -65,15 +66,6 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
     return name, sort.startswith("-")
 
 
-def _start_of_day(day: date, merchant: Merchant) -> datetime | None:
-    """Midnight of ``day`` in the firm's time zone; None at the calendar's
-    ends, where the bound would not fit in a UTC datetime (and no row is
-    beyond it, so no bound is needed)."""
-    if day <= date.min + timedelta(days=1) or day >= date.max - timedelta(days=1):
-        return None
-    return datetime.combine(day, time.min, tzinfo=merchant.tz)
-
-
 def _filtered(
     *,
     merchant: Merchant,
@@ -88,14 +80,9 @@ def _filtered(
 ) -> QuerySet[Payment]:
     payments = Payment.objects.filter(merchant=merchant)
     # Days are the firm's calendar days, both ends included.
-    if date_from is not None and (start := _start_of_day(date_from, merchant)):
-        payments = payments.filter(created_at__gte=start)
-    if (
-        date_to is not None
-        and date_to < date.max
-        and (end := _start_of_day(date_to + timedelta(days=1), merchant))
-    ):
-        payments = payments.filter(created_at__lt=end)
+    payments = payments.filter(
+        days_filter("created_at", date_from=date_from, date_to=date_to, tz=merchant.tz)
+    )
     if status:
         payments = payments.filter(status=status)
     if amount_min is not None:

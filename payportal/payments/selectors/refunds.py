@@ -1,11 +1,11 @@
 """Reads of refunds, always scoped to the request's merchant."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from payportal.core.dates import days_filter
 from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
 from payportal.merchants.models import Merchant
 from payportal.payments.models import Payment, Refund
@@ -25,10 +25,6 @@ def get_refund(*, merchant: Merchant, refund_id: int) -> Refund:
         merchant=merchant,
         pk=refund_id,
     )
-
-
-def _start_of(day: datetime.date, tz: ZoneInfo) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
 
 
 def _with_rows(refunds: QuerySet[Refund]) -> QuerySet[Refund]:
@@ -60,12 +56,9 @@ def list_refunds(
         refunds = refunds.filter(status=status)
     if reason in Refund.Reason.values:
         refunds = refunds.filter(reason=reason)
-    tz = merchant.tz
-    if date_from is not None:
-        refunds = refunds.filter(created_at__gte=_start_of(date_from, tz))
-    if date_to is not None:
-        next_day = date_to + datetime.timedelta(days=1)
-        refunds = refunds.filter(created_at__lt=_start_of(next_day, tz))
+    refunds = refunds.filter(
+        days_filter("created_at", date_from=date_from, date_to=date_to, tz=merchant.tz)
+    )
     q = (q or "").strip()
     if q:
         refunds = refunds.filter(
