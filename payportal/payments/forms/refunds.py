@@ -68,9 +68,8 @@ class RefundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.payment = payment
         self.refundable = refundable
-        self.fields["amount"].help_text = (
-            f"Up to {format_money(refundable, payment.currency)} ({payment.currency})."
-        )
+        limit = format_money(refundable, payment.currency)
+        self.fields["amount"].help_text = f"Up to {limit} ({payment.currency})."
 
     def clean_amount(self) -> int:
         currency = self.payment.currency
