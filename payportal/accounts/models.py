@@ -6,7 +6,8 @@ from django.db.models.functions import Lower
 from payportal.accounts.permissions import ALL_CODES
 from payportal.merchants.models import Merchant
 
-USERNAME_PATTERN = r"^[A-Za-z0-9]{3,30}$"
+# \A and \Z: "$" would also match before a final newline ("abc\n").
+USERNAME_PATTERN = r"\A[A-Za-z0-9]{3,30}\Z"
 username_validator = RegexValidator(
     USERNAME_PATTERN,
     "Usernames are 3 to 30 letters (A-Z) and numbers only: "
@@ -127,3 +128,74 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"Password of user {self.user_id} set {self.created_at:%Y-%m-%d}"
+
+
+class SecondFactor(models.Model):
+    """A second factor of a user's sign-in (DESIGN §4, PCI DSS 8.4).
+
+    One row per factor, whatever its kind: an authenticator app (TOTP)
+    now, passkeys later as another ``Kind`` with fields of their own. A
+    factor counts once ``confirmed_at`` is set: TOTP is confirmed by a
+    first valid code, so a half-finished enrolment never guards a login.
+    """
+
+    class Kind(models.TextChoices):
+        TOTP = "totp", "Authenticator app"
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="second_factors"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # TOTP: the shared secret, 20 random bytes as hex (as django-otp keeps
+    # it). Needed in clear to compute codes, so it is never shown again
+    # after enrolment and never logged.
+    secret = models.CharField(max_length=80, blank=True)
+    # TOTP: the last time step whose code was accepted. A code of this step
+    # or an earlier one is refused, so every code works once (RFC 6238 §5.2).
+    last_step = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One authenticator app per user; passkeys may be several.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(kind="totp"),
+                name="secondfactor_one_totp_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of user {self.user_id}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for signing in without the second factor.
+
+    Only the SHA-256 of the code is kept: the code is 60 random bits, far
+    too many to guess offline, and a fast hash lets one sign-in compare
+    against all ten.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["user", "code_hash"], name="recoverycode_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of user {self.user_id}"

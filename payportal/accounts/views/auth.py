@@ -35,8 +35,10 @@ from payportal.accounts.forms.auth import (
     NewPasswordForm,
     ResetRequestForm,
 )
+from payportal.accounts.mfa import state as mfa_state
 from payportal.accounts.models import User
 from payportal.accounts.services import auth as services
+from payportal.accounts.services import mfa as mfa_services
 from payportal.accounts.tokens import password_reset_tokens, set_password_tokens
 from payportal.accounts.views.passwords import OwnPasswordChangeView
 
@@ -123,6 +125,14 @@ class PortalLoginView(LoginView):
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
         user = form.get_user()
+        if mfa_services.has_confirmed_factor(user):
+            # Not signed in yet: the code page signs them in once the
+            # second factor passes (views/mfa.py); until then MFAMiddleware
+            # opens nothing else.
+            mfa_state.start_pending(
+                self.request.session, user=user, next_url=self.get_redirect_url()
+            )
+            return redirect("accounts:mfa_verify")
         auth_login(self.request, user)  # rotates the session key
         services.record_login_succeeded(user=user, request=self.request)
         return HttpResponseRedirect(self.get_success_url())

@@ -8,6 +8,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from payportal.accounts.forms.profile import ProfileForm, ProfilePasswordForm
+from payportal.accounts.services import mfa as mfa_services
 from payportal.accounts.services import users as services
 from payportal.accounts.views.passwords import OwnPasswordChangeView
 from payportal.core.htmx import redirect_to, render_page
@@ -19,10 +20,20 @@ CHANGED_MESSAGE = "Your password has been changed. Your other sessions were sign
 def _render_profile(
     request: HttpRequest, *, form: ProfileForm | None = None
 ) -> HttpResponse:
+    user = request.user
+    factors = mfa_services.confirmed_factors(user)
+    context = {
+        "subject": user,
+        "form": form,
+        "factors": factors,
+        "recovery_codes_left": (
+            mfa_services.unused_recovery_codes(user) if factors else 0
+        ),
+    }
     return render_page(
         request,
         TEMPLATE,
-        {"subject": request.user, "form": form},
+        context,
         fragment="edit-card" if form is not None else "details-card",
     )
 
