@@ -17,10 +17,18 @@ failure itself already locks (that request is answered by
 password, is refused without being counted, until 30 minutes have passed
 since the 10th failure. A success before the limit clears the count
 (AXES_RESET_ON_SUCCESS).
+
+The boundary: a failure counts while ``now - attempt_time < 30 minutes``,
+so an account locked at 10:00:00 is still locked at 10:29:59 and open at
+10:30:00 (Keycloak's rule). Axes keeps rows whose ``attempt_time >= now -
+cool-off``, which would still count them at exactly 30:00; the cool-off it
+is given (``axes_cool_off``) is therefore one microsecond, the databases'
+resolution, short of 30 minutes.
 """
 
 import unicodedata
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -30,11 +38,23 @@ from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from payportal.core.validators import redact_card_numbers
+
+# PCI DSS 8.3.4: at least 30 minutes, or until an administrator unlocks.
+LOCK_DURATION = timedelta(minutes=30)
+
+
+def axes_cool_off(request: HttpRequest | None = None) -> timedelta:
+    """AXES_COOLOFF_TIME: the lock ends at exactly 30:00, not one tick later."""
+    return LOCK_DURATION - timedelta(microseconds=1)
+
 
 def normalise_username(username: str | None) -> str:
     # NFKC as Django's login form's UsernameField does, so a username read
     # from the raw POST matches the one axes got through authenticate().
-    return unicodedata.normalize("NFKC", (username or "").strip()).lower()
+    # A card number typed as a username is kept masked in axes' records.
+    typed = unicodedata.normalize("NFKC", (username or "").strip())
+    return redact_card_numbers(typed).lower()
 
 
 def username_from_request(
@@ -47,9 +67,9 @@ def username_from_request(
 
 
 def _counted_attempts() -> QuerySet[AccessAttempt]:
-    # The attempt rows that still count: last failure within 30 minutes.
-    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
-    return AccessAttempt.objects.filter(attempt_time__gte=threshold)
+    # The attempt rows that still count: last failure under 30 minutes ago.
+    threshold = timezone.now() - LOCK_DURATION
+    return AccessAttempt.objects.filter(attempt_time__gt=threshold)
 
 
 def failure_count(username: str) -> int:
@@ -84,8 +104,8 @@ def locked_usernames(usernames: Iterable[str]) -> set[str]:
 def is_locked(username: str) -> bool:
     """True while ``username`` has 10 failures within the last 30 minutes.
 
-    Still True at exactly 30 minutes after the last failure (axes compares
-    with >=), False one second later.
+    True at 29:59 after the last failure, False from exactly 30:00 (the
+    rule axes applies too, given ``axes_cool_off``).
     """
     return failure_count(username) >= settings.AXES_FAILURE_LIMIT
 

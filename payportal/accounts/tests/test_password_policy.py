@@ -29,6 +29,10 @@ def _clear_throttle(db):
 
 @pytest.fixture
 def jo(merchant):
+    # A firm that requires two-step sign-in: the 12-character minimum.
+    # The 15 of firms without it is test_lifecycle.py's.
+    merchant.require_mfa = True
+    merchant.save(update_fields=["require_mfa"])
     return UserFactory(
         merchant=merchant,
         username="jo2",
@@ -169,7 +173,8 @@ def test_password_policy_help_texts_describe_each_rule():
     from django.contrib.auth.password_validation import password_validators_help_texts
 
     assert password_validators_help_texts() == [
-        "Your password must contain at least 12 characters.",
+        "Your password must contain at least 12 characters, or 15 if your firm "
+        "does not require two-step sign-in.",
         "Your password can't be longer than 128 characters.",
         "Your password must contain at least one letter and one digit.",
         "Your password can’t be too similar to your other personal information.",
