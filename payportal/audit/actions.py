@@ -86,3 +86,50 @@ LABELS.update(
         SETTINGS_CHANGED: "Settings changed",
     }
 )
+
+# Account lifecycle (issue 4: PCI DSS 8.2.6, 8.3.5, 8.3.9).
+USER_DEACTIVATED_INACTIVE = "user.deactivated_inactive"
+PASSWORD_EXPIRED = "password.expired"
+PASSWORD_TEMPORARY_EXPIRED = "password.temporary_expired"
+
+LABELS.update(
+    {
+        USER_DEACTIVATED_INACTIVE: "User deactivated after 90 days without sign-in",
+        PASSWORD_EXPIRED: "Password expired",
+        PASSWORD_TEMPORARY_EXPIRED: "Expired temporary password refused",
+    }
+)
+
+# Two-step sign-in (issue 4).
+MFA_ENABLED = "mfa.enabled"
+MFA_DISABLED = "mfa.disabled"
+MFA_RESET_BY_ADMIN = "mfa.reset_by_admin"
+MFA_RECOVERY_CODES_REGENERATED = "mfa.recovery_codes_regenerated"
+MFA_RECOVERY_CODE_USED = "mfa.recovery_code_used"
+LOGIN_MFA_FAILED = "login.mfa_failed"
+
+LABELS.update(
+    {
+        MFA_ENABLED: "Two-step sign-in turned on",
+        MFA_DISABLED: "Two-step sign-in turned off",
+        MFA_RESET_BY_ADMIN: "Two-step sign-in reset by an administrator",
+        MFA_RECOVERY_CODES_REGENERATED: "Recovery codes replaced",
+        MFA_RECOVERY_CODE_USED: "Recovery code used",
+        LOGIN_MFA_FAILED: "Sign-in code refused",
+    }
+)
+
+# Issue 4: reading and exporting the trail, purging it, the access review.
+AUDIT_VIEWED = "audit.viewed"
+AUDIT_EXPORTED = "audit.exported"
+AUDIT_PURGED = "audit.purged"
+USERS_ACCESS_REVIEW_EXPORTED = "users.access_review_exported"
+
+LABELS.update(
+    {
+        AUDIT_VIEWED: "Audit log viewed",
+        AUDIT_EXPORTED: "Audit log exported",
+        AUDIT_PURGED: "Old audit events deleted",
+        USERS_ACCESS_REVIEW_EXPORTED: "Access review exported",
+    }
+)

@@ -41,3 +41,10 @@ class EventFilterForm(forms.Form):
         if date_from and date_to and date_to < date_from:
             self.add_error("date_to", "The To date must not be before the From date.")
         return cleaned
+
+
+class ExportForm(EventFilterForm):
+    """The filters plus the file format; dates are the firm's days."""
+
+    FORMATS = (("csv", "CSV"), ("json", "JSON with chain hashes"))
+    format = forms.ChoiceField(label="Format", choices=FORMATS)

@@ -1,6 +1,6 @@
 """Reads of users, always scoped to the request's merchant."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from payportal.accounts.lockout import locked_usernames, normalise_username
@@ -79,3 +79,38 @@ def users_with_permission(*, merchant: Merchant, code: str) -> list[User]:
         "role"
     )
     return [user for user in users.order_by("username") if user.can(code)]
+
+
+# --- Access review (PCI DSS 7.2.4) --------------------------------------------
+
+
+def mfa_enabled_user_ids(merchant: Merchant) -> set[int]:
+    """Ids of the firm's users with at least one confirmed second factor.
+
+    Looks the model up by name so this works before and after the MFA
+    models land (an empty set while there is no SecondFactor model).
+    """
+    from django.apps import apps
+
+    try:
+        factor_model = apps.get_model("accounts", "SecondFactor")
+    except LookupError:
+        return set()
+    return set(
+        factor_model.objects.filter(
+            user__merchant=merchant, confirmed_at__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+
+
+def access_review_users(*, merchant: Merchant) -> QuerySet[User]:
+    """Every user of the firm, inactive ones too, with role and creator.
+
+    One query (role and created_by joined), by username; stream it with
+    ``.iterator()``.
+    """
+    return (
+        User.objects.filter(merchant=merchant)
+        .select_related("role", "created_by")
+        .order_by("username", "id")
+    )

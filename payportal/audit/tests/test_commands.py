@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from payportal.audit import actions
 from payportal.audit.models import AuditEvent
 from payportal.audit.services import record_event
+from payportal.audit.tests.helpers import tampering
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +25,18 @@ def make_events(merchant, count: int) -> list[AuditEvent]:
 
 
 def test_audit_verify_reports_every_intact_chain(merchant, other_merchant):
-    make_events(merchant, 3)
-    make_events(other_merchant, 1)
-    make_events(None, 2)
+    mine = make_events(merchant, 3)
+    theirs = make_events(other_merchant, 1)
+    firmless = make_events(None, 2)
 
     out, err = verify()
 
     assert out.splitlines() == [
-        f"Firm {merchant.pk} (Hale & Stone LLP): OK: 3 events, chain intact",
-        f"Firm {other_merchant.pk} (Other Firm LLP): OK: 1 event, chain intact",
-        "No firm: OK: 2 events, chain intact",
+        f"Firm {merchant.pk} (Hale & Stone LLP): OK: 3 events, chain intact, "
+        f"last hash {mine[-1].hash}",
+        f"Firm {other_merchant.pk} (Other Firm LLP): OK: 1 event, chain intact, "
+        f"last hash {theirs[-1].hash}",
+        f"No firm: OK: 2 events, chain intact, last hash {firmless[-1].hash}",
     ]
     assert err == ""
 
@@ -41,7 +44,8 @@ def test_audit_verify_reports_every_intact_chain(merchant, other_merchant):
 def test_audit_verify_names_first_broken_event_and_fails(merchant, other_merchant):
     make_events(other_merchant, 1)
     events = make_events(merchant, 3)
-    AuditEvent.objects.filter(pk=events[1].pk).update(target_label="changed")
+    with tampering():
+        AuditEvent.objects.filter(pk=events[1].pk).update(target_label="changed")
 
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError) as exc:
@@ -53,20 +57,22 @@ def test_audit_verify_names_first_broken_event_and_fails(merchant, other_merchan
         "its hash does not match its contents."
     ]
     assert (
-        f"Firm {other_merchant.pk} (Other Firm LLP): OK: 1 event, chain intact"
+        f"Firm {other_merchant.pk} (Other Firm LLP): OK: 1 event, chain intact, "
         in out.getvalue()
     )
 
 
 def test_audit_verify_checks_one_merchant(merchant, other_merchant):
-    make_events(merchant, 2)
+    mine = make_events(merchant, 2)
     theirs = make_events(other_merchant, 2)
-    AuditEvent.objects.filter(pk=theirs[0].pk).delete()
+    with tampering():
+        AuditEvent.objects.filter(pk=theirs[0].pk).delete()
 
     out, err = verify("--merchant", str(merchant.pk))
 
     assert out.splitlines() == [
-        f"Firm {merchant.pk} (Hale & Stone LLP): OK: 2 events, chain intact"
+        f"Firm {merchant.pk} (Hale & Stone LLP): OK: 2 events, chain intact, "
+        f"last hash {mine[-1].hash}"
     ]
 
 

@@ -7,6 +7,7 @@ from payportal.audit import actions
 from payportal.audit.models import AuditEvent
 from payportal.audit.selectors import list_events, verify_chain
 from payportal.audit.services import compute_hash, record_event
+from payportal.audit.tests.helpers import tampering
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,8 @@ def test_verify_chain_checks_the_chain_of_events_without_a_firm(merchant):
 
 def test_verify_chain_detects_edited_event(merchant):
     events = make_events(merchant, 3)
-    AuditEvent.objects.filter(pk=events[1].pk).update(actor_username="mallory")
+    with tampering():
+        AuditEvent.objects.filter(pk=events[1].pk).update(actor_username="mallory")
 
     report = verify_chain(merchant=merchant)
 
@@ -112,10 +114,11 @@ def test_verify_chain_detects_edited_event_with_recomputed_hash(merchant):
     events = make_events(merchant, 3)
     forged = AuditEvent.objects.get(pk=events[1].pk)
     forged.action = actions.LOGOUT
-    AuditEvent.objects.filter(pk=forged.pk).update(
-        action=forged.action,
-        hash=compute_hash(prev_hash=forged.prev_hash, event=forged),
-    )
+    with tampering():
+        AuditEvent.objects.filter(pk=forged.pk).update(
+            action=forged.action,
+            hash=compute_hash(prev_hash=forged.prev_hash, event=forged),
+        )
 
     report = verify_chain(merchant=merchant)
 
@@ -125,7 +128,8 @@ def test_verify_chain_detects_edited_event_with_recomputed_hash(merchant):
 
 def test_verify_chain_detects_deleted_middle_event(merchant):
     events = make_events(merchant, 3)
-    AuditEvent.objects.filter(pk=events[1].pk).delete()
+    with tampering():
+        AuditEvent.objects.filter(pk=events[1].pk).delete()
 
     report = verify_chain(merchant=merchant)
 
@@ -136,7 +140,8 @@ def test_verify_chain_detects_deleted_middle_event(merchant):
 
 def test_verify_chain_detects_deleted_first_event(merchant):
     events = make_events(merchant, 2)
-    AuditEvent.objects.filter(pk=events[0].pk).delete()
+    with tampering():
+        AuditEvent.objects.filter(pk=events[0].pk).delete()
 
     report = verify_chain(merchant=merchant)
 
@@ -146,7 +151,8 @@ def test_verify_chain_detects_deleted_first_event(merchant):
 def test_verify_chain_ignores_other_firms_breaks(merchant, other_merchant):
     make_events(merchant, 2)
     theirs = make_events(other_merchant, 2)
-    AuditEvent.objects.filter(pk=theirs[0].pk).update(action="tampered")
+    with tampering():
+        AuditEvent.objects.filter(pk=theirs[0].pk).update(action="tampered")
 
     report = verify_chain(merchant=merchant)
 
