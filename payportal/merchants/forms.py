@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from payportal.core.money import exponent, format_amount, parse_amount
+from payportal.core.validators import reject_card_numbers
 from payportal.merchants.models import Merchant
 
 # Far above any refund, far below what the database column can hold.
@@ -14,6 +15,11 @@ MAX_THRESHOLD_MAJOR = 10**12
 AMOUNT_FORMAT = "Enter an amount like 1,000.00."
 AMOUNT_NEGATIVE = "Enter an amount of 0 or more."
 AMOUNT_TOO_LARGE = "Enter a smaller amount."
+# PCI DSS 10.5.1: keep audit logs for at least a year.
+MIN_AUDIT_RETENTION_DAYS = 365
+MAX_AUDIT_RETENTION_DAYS = 36_500
+RETENTION_TOO_SHORT = "Keep the audit log for at least 365 days (a year)."
+RETENTION_TOO_LONG = "Enter 36,500 days (100 years) or fewer."
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -25,6 +31,7 @@ class SettingsForm(forms.Form):
         label="Firm name",
         max_length=Merchant._meta.get_field("name").max_length,
         help_text="Shown at the top of every page and in emails.",
+        validators=[reject_card_numbers],
     )
     time_zone = forms.ChoiceField(
         label="Time zone",
@@ -38,6 +45,30 @@ class SettingsForm(forms.Form):
         label="Approval needed above",
         max_length=30,
     )
+    audit_retention_days = forms.IntegerField(
+        label="Keep the audit log for (days)",
+        min_value=MIN_AUDIT_RETENTION_DAYS,
+        max_value=MAX_AUDIT_RETENTION_DAYS,
+        error_messages={
+            "min_value": RETENTION_TOO_SHORT,
+            "max_value": RETENTION_TOO_LONG,
+            "invalid": "Enter a whole number of days, like 365.",
+            "required": "Enter how many days to keep the audit log.",
+        },
+        help_text=(
+            "At least 365. Older events are deleted by the daily clean-up "
+            "(payportal audit purge); the deletion itself is recorded."
+        ),
+    )
+    require_mfa = forms.BooleanField(
+        label="Require two-step sign-in for everyone",
+        required=False,
+        help_text=(
+            "Everyone signs in with a code from an authenticator app after "
+            "their password. Anyone who hasn't set it up does so at their "
+            "next sign-in, before any other page opens."
+        ),
+    )
 
     def __init__(self, *args: Any, merchant: Merchant, **kwargs: Any) -> None:
         self.merchant = merchant
@@ -47,6 +78,8 @@ class SettingsForm(forms.Form):
                 "name": merchant.name,
                 "time_zone": merchant.time_zone,
                 "refund_approval_enabled": merchant.refund_approval_enabled,
+                "require_mfa": merchant.require_mfa,
+                "audit_retention_days": merchant.audit_retention_days,
                 "refund_approval_threshold": format_amount(
                     merchant.refund_approval_threshold, merchant.currency
                 ),

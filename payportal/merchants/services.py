@@ -11,6 +11,7 @@ from payportal.accounts.models import Role, User
 from payportal.accounts.services import users as user_services
 from payportal.audit import actions
 from payportal.audit.services import record_event
+from payportal.core.validators import reject_card_numbers
 from payportal.merchants.models import Merchant, validate_time_zone
 
 
@@ -31,8 +32,14 @@ def create_merchant(
 
     Side effects: ``merchant.created`` and ``user.created`` audit events; an
     invite email to the first login. Raises ValidationError keyed by field
-    for a bad username or password; nothing is saved then.
+    for a card number in the name, or a bad username, full name or
+    password; nothing is saved then.
     """
+    # The firm's name is free text: never a card number (PCI DSS 3.3).
+    try:
+        reject_card_numbers(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.error_list}) from error
     # The firm's account at the (sandbox) processor: webhook events name it.
     merchant = Merchant.objects.create(
         name=name.strip(), processor_account=f"acct_{get_random_string(16).lower()}"
@@ -63,6 +70,8 @@ SETTINGS_FIELDS = (
     "time_zone",
     "refund_approval_enabled",
     "refund_approval_threshold",
+    "require_mfa",
+    "audit_retention_days",
 )
 
 
@@ -79,8 +88,9 @@ def update_settings(
     Side effects: saves only the changed fields and records one
     ``settings.changed`` audit event with ``{field: [old, new]}`` for them;
     nothing is saved or recorded when nothing changed. Raises
-    ValidationError keyed by field for a blank name, an unknown time zone or
-    a negative approval threshold; nothing is saved then.
+    ValidationError keyed by field for a blank name, an unknown time zone,
+    a negative approval threshold or an audit retention under 365 days;
+    nothing is saved then.
     """
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
@@ -90,6 +100,11 @@ def update_settings(
     errors: dict[str, str] = {}
     if "name" in fields and not fields["name"]:
         errors["name"] = "Enter the firm's name."
+    elif "name" in fields:
+        try:
+            reject_card_numbers(fields["name"])
+        except ValidationError as error:
+            errors["name"] = error.messages[0]
     if "time_zone" in fields:
         try:
             validate_time_zone(fields["time_zone"])
@@ -100,6 +115,11 @@ def update_settings(
         and fields["refund_approval_threshold"] < 0
     ):
         errors["refund_approval_threshold"] = "Enter an amount of 0 or more."
+    if "audit_retention_days" in fields and fields["audit_retention_days"] < 365:
+        # PCI DSS 10.5.1; the database's check constraint says the same.
+        errors["audit_retention_days"] = (
+            "Keep the audit log for at least 365 days (a year)."
+        )
     if errors:
         raise ValidationError(errors)
     # Read the values under a lock so the recorded "old" is what was replaced.

@@ -7,9 +7,11 @@ from django.contrib.auth.forms import PasswordChangeForm
 
 from payportal.accounts.forms.users import EMAIL_HELP, PASSWORDS_DIFFER
 from payportal.accounts.models import User
+from payportal.core.validators import reject_card_numbers
 
 OWN_POLICY_HELP = (
-    "At least 12 characters, with at least one letter and one digit. Not a "
+    "At least 15 characters (12 if your firm requires two-step sign-in), "
+    "with at least one letter and one digit. Not a "
     "common password, not like your username, name or email, and not one "
     "of your last 4 passwords. Spaces and any characters are fine."
 )
@@ -18,12 +20,15 @@ CURRENT_PASSWORD_WRONG = "That isn't your current password. Please try again."  
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
-        label="Full Name", max_length=User._meta.get_field("full_name").max_length
+        label="Full Name",
+        max_length=User._meta.get_field("full_name").max_length,
+        validators=[reject_card_numbers],
     )
     email = forms.EmailField(
         label="Email",
         max_length=User._meta.get_field("email").max_length,
         help_text=EMAIL_HELP,
+        validators=[reject_card_numbers],
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

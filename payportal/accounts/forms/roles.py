@@ -10,6 +10,7 @@ from payportal.accounts.services.roles import (
     ADMINISTRATOR_NAME_FIXED,
     ADMINISTRATOR_PERMISSIONS_FIXED,
 )
+from payportal.core.validators import reject_card_numbers
 
 
 class PermissionCheckboxes(forms.CheckboxSelectMultiple):
@@ -32,11 +33,13 @@ class RoleForm(forms.Form):
         label="Name",
         max_length=Role._meta.get_field("name").max_length,
         help_text="For example Bookkeeper or Front desk.",
+        validators=[reject_card_numbers],
     )
     description = forms.CharField(
         label="Description",
         max_length=Role._meta.get_field("description").max_length,
         required=False,
+        validators=[reject_card_numbers],
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What people with this role do (optional).",
     )

@@ -20,6 +20,7 @@ from payportal.accounts.selectors.users import (
     STATUS_INACTIVE,
 )
 from payportal.accounts.services.users import PasswordSetup
+from payportal.core.validators import reject_card_numbers
 
 MODE_PASSWORD = "password"  # noqa: S105 - a choice value, not a secret
 MODE_LINK = "link"
@@ -27,8 +28,9 @@ PASSWORDS_DIFFER = "The two passwords don't match."
 USERNAME_HELP = "Letters and numbers only, 3–30 characters. Not an email address."
 EMAIL_HELP = "Used for the invite and password resets."
 TEMPORARY_POLICY_HELP = (
-    "At least 12 characters, with at least one letter and one digit; not a "
-    "common password, and not like their username, name or email. "
+    "At least 15 characters (12 if the firm requires two-step sign-in), "
+    "with at least one letter and one digit; not a common password, and "
+    "not like their username, name or email. "
     "They'll change it when they first sign in."
 )
 
@@ -133,7 +135,7 @@ class UserAddForm(PasswordSetupForm):
     username = forms.CharField(
         label="Username",
         help_text=USERNAME_HELP,
-        validators=[username_validator],
+        validators=[username_validator, reject_card_numbers],
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
@@ -145,12 +147,14 @@ class UserAddForm(PasswordSetupForm):
     full_name = forms.CharField(
         label="Full Name",
         max_length=User._meta.get_field("full_name").max_length,
+        validators=[reject_card_numbers],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     email = forms.EmailField(
         label="Email",
         max_length=User._meta.get_field("email").max_length,
         help_text=EMAIL_HELP,
+        validators=[reject_card_numbers],
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
@@ -176,11 +180,14 @@ class UserAddForm(PasswordSetupForm):
 
     def policy_user(self) -> User:
         data = self.cleaned_data
-        return User(
+        user = User(
             username=data.get("username", ""),
             full_name=data.get("full_name", ""),
             email=data.get("email", ""),
         )
+        if data.get("role") is not None:
+            user.role = data["role"]  # its firm sets the minimum length
+        return user
 
 
 class UserEditForm(PasswordSetupForm):
@@ -192,12 +199,15 @@ class UserEditForm(PasswordSetupForm):
 
     role = RoleChoiceField(label="Role", queryset=Role.objects.none(), empty_label=None)
     full_name = forms.CharField(
-        label="Full Name", max_length=User._meta.get_field("full_name").max_length
+        label="Full Name",
+        max_length=User._meta.get_field("full_name").max_length,
+        validators=[reject_card_numbers],
     )
     email = forms.EmailField(
         label="Email",
         max_length=User._meta.get_field("email").max_length,
         help_text=EMAIL_HELP,
+        validators=[reject_card_numbers],
     )
     is_active = forms.TypedChoiceField(
         label="Status",
@@ -282,7 +292,14 @@ class UserFilterForm(forms.Form):
     back to its default: a list page answers any query string.
     """
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    # Not stored, but refused all the same: a card number typed here would
+    # be searched for and kept in the page's address (see core/validators).
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        validators=[reject_card_numbers],
+    )
     status = forms.ChoiceField(
         label="Status",
         required=False,

@@ -17,6 +17,7 @@ from payportal.accounts.services.users import validate_new_password
 from payportal.audit import actions
 from payportal.audit.models import AuditEvent, Outcome
 from payportal.audit.services import record_event
+from payportal.core.validators import redact_card_numbers
 
 # AuditEvent.actor_username's length.
 _SNAPSHOT_LENGTH = 150
@@ -47,7 +48,9 @@ def _record_attempt(
     return record_event(
         action=action,
         merchant=account.merchant if account is not None else None,
-        actor_username=(username or "").strip()[:_SNAPSHOT_LENGTH],
+        # What was typed may be a card number pasted into the wrong box:
+        # the trail keeps it masked to its last four (PCI DSS 3.4).
+        actor_username=redact_card_numbers((username or "").strip())[:_SNAPSHOT_LENGTH],
         request=request,
         target=account,
         outcome=Outcome.FAILURE,

@@ -15,6 +15,7 @@ from payportal.accounts.models import Role, User, username_validator
 from payportal.accounts.services import guards, mail
 from payportal.audit import actions
 from payportal.audit.services import record_event
+from payportal.core.validators import reject_card_numbers
 from payportal.merchants.models import Merchant
 
 USERNAME_TAKEN = "This username is already taken (usernames ignore case)."
@@ -55,6 +56,8 @@ def generate_temporary_password() -> str:
 def validate_username(username: str, *, exclude: User | None = None) -> None:
     """Shape and case-insensitive uniqueness across the whole portal."""
     username_validator(username)
+    # Letters and digits allow 13-19 digits: never a card number (PCI 3.3).
+    reject_card_numbers(username)
     taken = User.objects.filter(username__iexact=username)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
@@ -122,6 +125,8 @@ def create_user(
     except ValidationError as error:
         for field, field_errors in error.error_dict.items():
             errors.setdefault(field, []).extend(field_errors)
+    for field, field_errors in _card_number_errors(user).items():
+        errors.setdefault(field, []).extend(field_errors)
     if password is not None:
         try:
             validate_new_password(password, user)
@@ -165,8 +170,21 @@ def create_user(
     return user
 
 
+def _card_number_errors(user: User) -> dict[str, list[ValidationError]]:
+    """A card number in the free text of ``user`` (PCI DSS 3.3, 3.4)."""
+    errors: dict[str, list[ValidationError]] = {}
+    for field in ("full_name", "email"):
+        try:
+            reject_card_numbers(getattr(user, field))
+        except ValidationError as error:
+            errors[field] = error.error_list
+    return errors
+
+
 def _shape_errors(user: User) -> dict[str, list[ValidationError]]:
-    """Field shapes (a valid email, lengths) of ``user`` as the model says."""
+    """Field shapes (a valid email, lengths) of ``user`` as the model says,
+    and no card number in its free text."""
+    errors = _card_number_errors(user)
     try:
         user.full_clean(
             exclude=["password", "username", "role", "merchant", "created_by"],
@@ -174,8 +192,9 @@ def _shape_errors(user: User) -> dict[str, list[ValidationError]]:
             validate_constraints=False,
         )
     except ValidationError as error:
-        return dict(error.error_dict)
-    return {}
+        for field, field_errors in error.error_dict.items():
+            errors.setdefault(field, []).extend(field_errors)
+    return errors
 
 
 def _give_access(

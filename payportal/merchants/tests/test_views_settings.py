@@ -25,6 +25,7 @@ def settings_form(merchant, **changes):
         "name": merchant.name,
         "time_zone": merchant.time_zone,
         "refund_approval_threshold": "1,000.00",
+        "audit_retention_days": str(merchant.audit_retention_days),
     }
     if merchant.refund_approval_enabled:
         data["refund_approval_enabled"] = "on"
@@ -59,6 +60,8 @@ def test_settings_detail_works(admin_client, merchant):
         "Currency",
         "Two-person approval for refunds",
         "Approval needed above",
+        "Require two-step sign-in for everyone",
+        "Keep the audit log for (days)",
         "Processor",
         "Processor account",
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from payportal.core.validators import reject_card_numbers
 from payportal.payments.models import Dispute
 from payportal.payments.selectors.disputes import DEFAULT_STATUS, STATUS_FILTERS
 from payportal.payments.services.disputes import EVIDENCE_TEXT_FIELDS
@@ -23,6 +24,7 @@ def _text_field(name: str, help_text: str = "") -> forms.CharField:
         required=False,
         strip=False,
         help_text=help_text,
+        validators=[reject_card_numbers],
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 

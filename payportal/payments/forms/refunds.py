@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from payportal.core.money import format_amount, format_money, parse_amount
+from payportal.core.validators import reject_card_numbers
 from payportal.payments.models import Payment, Refund
 from payportal.payments.services.refunds import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -53,6 +54,7 @@ class RefundForm(forms.Form):
         label="Note",
         required=False,
         max_length=NOTE_MAX_LENGTH,
+        validators=[reject_card_numbers],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when the reason is Other. Kept with the refund.",
     )
@@ -103,7 +105,12 @@ class RefundForm(forms.Form):
         cleaned = super().clean() or {}
         note = (cleaned.get("note") or "").strip()
         cleaned["note"] = note
-        if cleaned.get("reason") == Refund.Reason.OTHER and not note:
+        # A refused note (a card number in it) already has its message.
+        if (
+            cleaned.get("reason") == Refund.Reason.OTHER
+            and not note
+            and "note" not in self.errors
+        ):
             self.add_error("note", forms.ValidationError(NOTE_FOR_OTHER, "required"))
         return cleaned
 
@@ -120,7 +127,13 @@ REASON_CHOICES = [("", "All reasons"), *Refund.Reason.choices]
 
 
 class RefundFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    # Not stored, but refused: see TransactionFilterForm.q.
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        validators=[reject_card_numbers],
+    )
     status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
     reason = forms.ChoiceField(label="Reason", required=False, choices=REASON_CHOICES)
     date_from = forms.DateField(label="From", required=False, widget=DateInput)

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from payportal.core.money import exponent, format_amount, parse_amount
+from payportal.core.validators import reject_card_numbers
 from payportal.payments.models import Account, Payment
 from payportal.payments.selectors.payments import DEFAULT_SORT, parse_sort
 
@@ -33,8 +34,16 @@ class SearchInput(forms.TextInput):
 
 
 class TransactionFilterForm(forms.Form):
+    # The search is not stored, yet a card number is refused here too: it
+    # would otherwise be searched for, kept in the page's address and in an
+    # export's audit event (the filters used). Refused, it is dropped from
+    # the filters and the message shows by the box.
     q = forms.CharField(
-        label="Search", required=False, max_length=200, widget=SearchInput
+        label="Search",
+        required=False,
+        max_length=200,
+        validators=[reject_card_numbers],
+        widget=SearchInput,
     )
     date_from = forms.DateField(label="From", required=False, widget=DateInput)
     date_to = forms.DateField(label="To", required=False, widget=DateInput)

@@ -17,6 +17,12 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            # The path without its query string, and no Referer: a search
+            # box's text (even a card number typed by mistake) stays out
+            # of the log.
+            self.cfg.set(
+                "access_log_format", '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
+            )
             self.cfg.set("forwarded_allow_ips", "127.0.0.1,::1")
 
         def load(self) -> Any:

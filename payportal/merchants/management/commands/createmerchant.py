@@ -38,7 +38,7 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             lines = [
-                f"--admin-{field.replace('_', '-')}: {message}"
+                f"{_option(field)}: {message}"
                 for field, messages in error.message_dict.items()
                 for message in messages
             ]
@@ -53,3 +53,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "The password is temporary: it must be changed at first sign-in."
         )
+
+
+def _option(field: str) -> str:
+    """The command-line option a service error's field came from."""
+    return "--name" if field == "name" else f"--admin-{field.replace('_', '-')}"
