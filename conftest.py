@@ -45,6 +45,12 @@ class PortalClient(Client):
 
 
 @pytest.fixture
+def client() -> PortalClient:
+    """pytest-django's ``client``, with CSRF checks enforced."""
+    return PortalClient()
+
+
+@pytest.fixture
 def anon_client() -> PortalClient:
     return PortalClient()
 

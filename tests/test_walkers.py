@@ -47,6 +47,12 @@ PROTECTED = {
     "accounts:role_edit": USERS_MANAGE,
     "accounts:role_delete": USERS_MANAGE,
     "audit:event_list": AUDIT_VIEW,
+    "audit:event_export": AUDIT_VIEW,
+    "accounts:user_access_review": USERS_MANAGE,
+    "accounts:user_reset_mfa": USERS_MANAGE,
+    "accounts:mfa_setup": None,
+    "accounts:mfa_remove": None,
+    "accounts:mfa_recovery_codes": None,
     "merchants:settings": SETTINGS_MANAGE,
     "merchants:settings_edit": SETTINGS_MANAGE,
     "payments:payment_list": PAYMENTS_VIEW,
@@ -76,6 +82,9 @@ PUBLIC = {
     "accounts:reset_confirm",
     "accounts:set_password",
     "accounts:reset_complete",
+    # Used between the password and the second factor, before sign-in.
+    "accounts:mfa_verify",
+    "accounts:mfa_recovery",
     # Authenticated by the processor's signature instead of a session.
     "processors:webhook",
 }

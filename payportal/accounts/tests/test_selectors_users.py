@@ -215,9 +215,9 @@ def test_locked_usernames_forgets_lockouts_after_30_minutes(people, time_machine
     time_machine.move_to(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False)
     lock_out("bo")
 
-    time_machine.move_to(datetime(2026, 5, 1, 12, 30, tzinfo=UTC), tick=False)
+    time_machine.move_to(datetime(2026, 5, 1, 12, 29, 59, tzinfo=UTC), tick=False)
     assert locked_usernames(["bo"]) == {"bo"}
-    time_machine.move_to(datetime(2026, 5, 1, 12, 30, 1, tzinfo=UTC), tick=False)
+    time_machine.move_to(datetime(2026, 5, 1, 12, 30, tzinfo=UTC), tick=False)
     assert locked_usernames(["bo"]) == set()
 
 

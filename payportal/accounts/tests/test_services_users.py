@@ -141,10 +141,10 @@ def test_create_user_rejects_another_firms_role(merchant, other_merchant, admin)
     [
         (
             "short1pass",
-            "This password is too short. It must contain at least 12 characters.",
+            "This password is too short. It must contain at least 15 characters.",
         ),
         ("nodigitsinthisone", "This password needs at least one letter and one digit."),
-        ("password1234", "This password is too common."),
+        ("summerpassword2026", "This password is too common."),
         ("harbour2024!", "The password is too similar to the Username."),
     ],
 )
@@ -408,7 +408,7 @@ def test_reset_user_password_refuses_an_inactive_user(jo, admin):
 
 def test_reset_user_password_applies_the_policy(jo, admin):
     with pytest.raises(ValidationError) as exc:
-        services.reset_user_password(user=jo, actor=admin, password="jo@firm.com1")
+        services.reset_user_password(user=jo, actor=admin, password="jo@firm.com1234")
 
     assert exc.value.message_dict == {
         "password": ["The password is too similar to the Email."]

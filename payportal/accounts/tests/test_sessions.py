@@ -82,7 +82,9 @@ def test_session_idle_limit_restarts_with_every_request(client_as, admin, clock)
 
 
 def test_session_idle_limit_is_fifteen_minutes():
-    assert settings.SESSION_COOKIE_AGE == 15 * 60
+    assert settings.PAYPORTAL_SESSION_IDLE == timedelta(minutes=15)
+    # The store's expiry is only a backstop behind the middleware's rule.
+    assert settings.SESSION_COOKIE_AGE == 16 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
 
 

@@ -514,7 +514,7 @@ def test_password_required_shows_policy_errors_next_to_the_field(client_as, newc
     )
 
     assert field_errors(response, "new_password1") == [
-        "This password is too short. It must contain at least 12 characters.",
+        "This password is too short. It must contain at least 15 characters.",
         "This password is too common.",
     ]
     assert input_value(response, "new_password1") is None
@@ -770,7 +770,7 @@ def test_reset_confirm_refuses_a_set_password_token(anon_client, admin):
 
 
 def test_reset_confirm_shows_policy_errors_next_to_the_field(anon_client, admin):
-    response = choose(anon_client, reset_link(admin), password="Ada Admin 12")
+    response = choose(anon_client, reset_link(admin), password="Ada Admin 12345")
 
     admin.refresh_from_db()
     assert response.status_code == 200

@@ -218,9 +218,9 @@ def test_profile_password_shows_mismatch_next_to_confirmation(jo_client):
     [
         (
             "short1pass",
-            "This password is too short. It must contain at least 12 characters.",
+            "This password is too short. It must contain at least 15 characters.",
         ),
-        ("password1234", "This password is too common."),
+        ("summerpassword2026", "This password is too common."),
         (PASSWORD, "Choose a password you have not used for your last 4 passwords."),
     ],
 )

@@ -179,7 +179,8 @@ def test_user_list_query_count_is_constant(
     UserFactory.create_batch(users - 1, merchant=merchant, role=admin_role)
     lock_out("admin")
 
-    with django_assert_num_queries(8):
+    # +1: the session's check of the user's second factors.
+    with django_assert_num_queries(9):
         response = admin_client.get("/users/")
 
     assert len(response.context["page"].rows) == users
@@ -382,7 +383,10 @@ def test_user_add_shows_fields_in_order(admin_client):
     ]
     assert "Letters and numbers only, 3–30 characters. Not an email address." in page
     assert "Used for the invite and password resets." in page
-    assert "At least 12 characters, with at least one letter and one digit" in page
+    assert (
+        "At least 15 characters (12 if the firm requires two-step sign-in), "
+        "with at least one letter and one digit"
+    ) in page
     assert '<div class="password-setup" data-password-mode>' in page
     assert '<div class="password-pair" data-temporary-password>' in page
     assert '<label for="id_confirm_password">Confirm Password</label>' in page
@@ -486,7 +490,7 @@ def test_user_add_shows_every_wrong_field_at_once(admin_client, clerk_role):
         "no spaces, symbols or email addresses."
     ]
     assert field_errors(response, "password") == [
-        "This password is too short. It must contain at least 12 characters."
+        "This password is too short. It must contain at least 15 characters."
     ]
     assert field_errors(response, "confirm_password") == [
         "The two passwords don't match."
@@ -517,10 +521,10 @@ def test_user_add_shows_error_next_to_field_for_different_passwords(
     [
         (
             "short1pass",
-            "This password is too short. It must contain at least 12 characters.",
+            "This password is too short. It must contain at least 15 characters.",
         ),
         ("nodigitsinthisone", "This password needs at least one letter and one digit."),
-        ("password1234", "This password is too common."),
+        ("summerpassword2026", "This password is too common."),
         ("harbour2024!", "The password is too similar to the Username."),
     ],
 )

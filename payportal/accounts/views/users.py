@@ -22,6 +22,7 @@ from payportal.accounts.models import User
 from payportal.accounts.permissions import USERS_MANAGE, permission_required
 from payportal.accounts.selectors import roles as role_selectors
 from payportal.accounts.selectors import users as selectors
+from payportal.accounts.services import mfa as mfa_services
 from payportal.accounts.services import users as services
 from payportal.core.htmx import redirect_to, render_page
 
@@ -122,6 +123,7 @@ def _render_record(
         "form": form,
         "reset_form": reset_form or UserResetPasswordForm(user=user),
         "locked": lockout.is_locked(user.username),
+        "mfa_on": mfa_services.has_confirmed_factor(user),
         "is_self": user.pk == request.user.pk,
     }
     if reset_form is not None:
@@ -234,4 +236,23 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     services.unlock_user(user=user, actor=request.user, request=request)
     messages.success(request, f"{user.username} can sign in again.")
+    return redirect_to(request, reverse("accounts:user_detail", args=[user.pk]))
+
+
+@permission_required(USERS_MANAGE)
+def user_reset_mfa(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Remove a user's second factor (a lost phone); they set it up again."""
+    user = selectors.get_user(merchant=request.merchant, user_id=user_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        mfa_services.reset_factors(user=user, actor=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"{user.username}'s two-step sign-in was reset and their sessions "
+            "ended. They sign in with their password and set it up again.",
+        )
     return redirect_to(request, reverse("accounts:user_detail", args=[user.pk]))

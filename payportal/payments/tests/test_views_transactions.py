@@ -481,7 +481,8 @@ def test_payment_list_query_count_is_constant(
 
     # Session, user with merchant and role, the page of payments, then the
     # session save (savepoint, update, release).
-    with django_assert_num_queries(6):
+    # +1: the session's check of the user's second factors.
+    with django_assert_num_queries(7):
         response = admin_client.get("/transactions/?q=a&status=succeeded&sort=amount")
 
     assert len(response.context["page"].rows) == rows
@@ -951,7 +952,8 @@ def test_payment_detail_query_count_is_constant(
     # Session, user, the payment, its refunds, its chargebacks, two sums for
     # the refundable amount, then the session save (savepoint, update,
     # release).
-    with django_assert_num_queries(10):
+    # +1: the session's check of the user's second factors.
+    with django_assert_num_queries(11):
         response = admin_client.get(f"/transactions/{payment.pk}/")
 
     assert len(response.context["record"].refunds) == rows
