@@ -20,3 +20,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# pytest-xdist runs one worker per core, all against the same Redis. A test
+# that clears the throttle cache (FLUSHDB) must not wipe another worker's
+# sessions, so each worker gets its own Redis database: the URL's number
+# for the first worker, one lower for each next (CI passes /15).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)  # noqa: F405
+    _db = int(_parts.path.lstrip("/") or 0) - int(_worker[2:])
+    if _db < 0:
+        raise RuntimeError("Not enough Redis databases for the xdist workers.")
+    _url = urlunsplit(_parts._replace(path=f"/{_db}"))
+    for _cache in CACHES.values():  # noqa: F405
+        _cache["LOCATION"] = _url
