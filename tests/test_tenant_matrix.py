@@ -336,9 +336,6 @@ def test_tenant_audit_user_filter_refuses_another_firms_user(
     assert SECRET not in text(response)
 
 
-@pytest.mark.skipif(
-    "audit:event_export" not in matrix.ALL_URLS, reason="no audit export yet"
-)
 @pytest.mark.parametrize("kind", ["csv", "json"])
 def test_tenant_audit_export_never_holds_another_firms_events(
     admin_client, foreign_rows, foreign_event, kind
