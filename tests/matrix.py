@@ -94,7 +94,7 @@ URLS: dict[str, Row] = {
     # "/" is the login page for a visitor; without dashboard.view it is a
     # welcome page, not a 403.
     "dashboard": Row(SIGNED_IN, get=200, post=405, anon_get=200, anon_post=200),
-    "healthz": Row(PUBLIC, get=200, post=200, anon_get=200, anon_post=200),
+    "healthz": Row(PUBLIC, get=200, post=405, anon_get=200, anon_post=405),
     "accounts:logout": Row(PUBLIC, get=405, post=302, anon_get=405, anon_post=302),
     "accounts:password_required": Row(
         PUBLIC, get=302, post=302, anon_get=LOGIN, anon_post=LOGIN

@@ -141,6 +141,7 @@ class SecondFactor(models.Model):
 
     class Kind(models.TextChoices):
         TOTP = "totp", "Authenticator app"
+        PASSKEY = "passkey", "Passkey"
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="second_factors"
@@ -153,6 +154,12 @@ class SecondFactor(models.Model):
     # TOTP: the last time step whose code was accepted. A code of this step
     # or an earlier one is refused, so every code works once (RFC 6238 §5.2).
     last_step = models.BigIntegerField(null=True, blank=True)
+    # Passkey (WebAuthn): the credential id (base64url), its COSE public
+    # key and the authenticator's signature counter, which must grow (a
+    # counter that goes back suggests a cloned authenticator).
+    credential_id = models.CharField(max_length=1400, blank=True)
+    public_key = models.BinaryField(blank=True, default=b"")
+    sign_count = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -165,6 +172,11 @@ class SecondFactor(models.Model):
                 fields=["user"],
                 condition=models.Q(kind="totp"),
                 name="secondfactor_one_totp_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["credential_id"],
+                condition=models.Q(kind="passkey"),
+                name="secondfactor_unique_passkey_credential",
             ),
         ]
 

@@ -110,3 +110,22 @@ def redact_card_numbers(text: str) -> str:
         for i in digit_positions[:-4]:
             chars[i] = MASK
     return "".join(chars)
+
+
+def card_number_errors(**fields: object) -> dict[str, list[ValidationError]]:
+    """The fields among ``fields`` (name=value) that hold a card number,
+    each with the message; empty when none does. For services, whose
+    callers include commands and other code that skips the forms."""
+    errors: dict[str, list[ValidationError]] = {}
+    for name, value in fields.items():
+        if contains_card_number(value):
+            errors[name] = [ValidationError(CARD_NUMBER_MESSAGE, code=CARD_NUMBER_CODE)]
+    return errors
+
+
+def refuse_card_numbers(**fields: object) -> None:
+    """Raise a ValidationError keyed by field for any card number in
+    ``fields``; nothing when there is none."""
+    errors = card_number_errors(**fields)
+    if errors:
+        raise ValidationError(errors)

@@ -14,6 +14,7 @@ from payportal.accounts.selectors import roles as role_selectors
 from payportal.accounts.services import guards
 from payportal.audit import actions
 from payportal.audit.services import record_event
+from payportal.core.validators import refuse_card_numbers
 from payportal.merchants.models import Merchant
 
 NAME_TAKEN = "A role with this name already exists."
@@ -57,6 +58,7 @@ def _check_shape(*, merchant: Merchant, name: str, description: str) -> None:
     """A name, and field lengths as the model declares them, keyed by field."""
     if not name:
         raise ValidationError({"name": NAME_REQUIRED}, code="required")
+    refuse_card_numbers(name=name, description=description)
     Role(merchant=merchant, name=name, description=description).full_clean(
         exclude=["merchant", "permissions"],
         validate_unique=False,

@@ -15,7 +15,7 @@ from payportal.accounts.models import Role, User, username_validator
 from payportal.accounts.services import guards, mail
 from payportal.audit import actions
 from payportal.audit.services import record_event
-from payportal.core.validators import reject_card_numbers
+from payportal.core.validators import card_number_errors, reject_card_numbers
 from payportal.merchants.models import Merchant
 
 USERNAME_TAKEN = "This username is already taken (usernames ignore case)."
@@ -172,13 +172,7 @@ def create_user(
 
 def _card_number_errors(user: User) -> dict[str, list[ValidationError]]:
     """A card number in the free text of ``user`` (PCI DSS 3.3, 3.4)."""
-    errors: dict[str, list[ValidationError]] = {}
-    for field in ("full_name", "email"):
-        try:
-            reject_card_numbers(getattr(user, field))
-        except ValidationError as error:
-            errors[field] = error.error_list
-    return errors
+    return card_number_errors(full_name=user.full_name, email=user.email)
 
 
 def _shape_errors(user: User) -> dict[str, list[ValidationError]]:

@@ -404,3 +404,65 @@ def test_update_user_and_profile_refuse_a_card_number(jo, admin, field):
 
     assert by_admin.value.message_dict == {field: [CARD_NUMBER_MESSAGE]}
     assert by_self.value.message_dict == {field: [CARD_NUMBER_MESSAGE]}
+
+
+# -- Services refuse them too (commands and other callers skip the forms) ----
+
+
+@pytest.mark.django_db
+def test_create_role_service_refuses_a_card_number(merchant, admin):
+    from payportal.accounts.services import roles as role_services
+
+    with pytest.raises(ValidationError) as exc:
+        role_services.create_role(
+            merchant=merchant,
+            actor=admin,
+            name="Clerks",
+            description=f"Card {PAN_16}",
+            permissions=[],
+        )
+
+    assert exc.value.message_dict == {"description": [CARD_NUMBER_MESSAGE]}
+    assert not Role.objects.filter(name="Clerks").exists()
+
+
+@pytest.mark.django_db
+def test_create_refund_service_refuses_a_card_number_in_the_note(merchant, admin):
+    from payportal.payments.services import refunds as refund_services
+
+    payment = sandbox_events.payment_succeeded(merchant, amount=10_000)
+
+    with pytest.raises(ValidationError) as exc:
+        refund_services.create_refund(
+            payment=payment,
+            actor=admin,
+            amount=1_000,
+            reason="other",
+            note=f"Refund to {PAN_16}",
+            idempotency_key="k-card",
+        )
+
+    assert exc.value.message_dict == {"note": [CARD_NUMBER_MESSAGE]}
+    assert payment.refunds.count() == 0
+
+
+@pytest.mark.django_db
+def test_save_evidence_service_refuses_a_card_number(merchant, admin):
+    from payportal.payments.services import disputes as dispute_services
+
+    payment = sandbox_events.payment_succeeded(merchant, amount=10_000)
+    dispute = sandbox_events.dispute_opened(
+        payment, due_by=datetime.now(UTC) + timedelta(days=10)
+    )
+
+    with pytest.raises(ValidationError) as exc:
+        dispute_services.save_evidence(
+            dispute=dispute,
+            actor=admin,
+            service_date=None,
+            services_description=f"Paid with {PAN_15}",
+        )
+
+    assert exc.value.message_dict == {"services_description": [CARD_NUMBER_MESSAGE]}
+    dispute.refresh_from_db()
+    assert dispute.services_description == ""

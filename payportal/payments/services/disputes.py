@@ -26,6 +26,7 @@ from payportal.accounts.services.mail import portal_url
 from payportal.audit import actions
 from payportal.audit.models import Outcome
 from payportal.audit.services import record_event
+from payportal.core.validators import refuse_card_numbers
 from payportal.payments.models import Dispute, EvidenceFile
 from payportal.processors.base import ProcessorError
 from payportal.processors.registry import get_processor
@@ -122,6 +123,10 @@ def save_evidence(
     unknown = set(texts) - set(EVIDENCE_TEXT_FIELDS)
     if unknown:
         raise TypeError(f"unknown evidence fields: {sorted(unknown)}")
+    # The form refuses card numbers too; this is for every other caller.
+    refuse_card_numbers(
+        **{name: texts.get(name) or "" for name in EVIDENCE_TEXT_FIELDS}
+    )
     total = sum(len(texts.get(name) or "") for name in EVIDENCE_TEXT_FIELDS)
     limit = settings.EVIDENCE_MAX_TEXT_CHARS
     if total > limit:

@@ -25,6 +25,7 @@ from payportal.accounts.permissions import REFUNDS_APPROVE, REFUNDS_CREATE
 from payportal.audit import actions
 from payportal.audit.services import record_event
 from payportal.core.money import format_money
+from payportal.core.validators import CARD_NUMBER_MESSAGE, contains_card_number
 from payportal.payments.models import Account, Dispute, Payment, Refund
 from payportal.processors.base import ProcessorError
 from payportal.processors.registry import get_processor
@@ -185,6 +186,8 @@ def _record_refund(
             errors["note"] = "Say why in a note when the reason is Other."
         if len(note) > NOTE_MAX_LENGTH:
             errors["note"] = f"Keep the note to {NOTE_MAX_LENGTH} characters."
+        elif contains_card_number(note):
+            errors["note"] = CARD_NUMBER_MESSAGE
         if errors:
             raise ValidationError(errors)
         waits = needs_approval(payment=payment, amount=amount)
