@@ -139,6 +139,8 @@ URLS: dict[str, Row] = {
     ),
     "accounts:mfa_setup": Row(SIGNED_IN, get=200, post=200),
     "accounts:mfa_remove": Row(SIGNED_IN, get=302, post=302),
+    "accounts:mfa_passkey_add": Row(SIGNED_IN, get=302, post=302),
+    "accounts:mfa_passkey": Row(PUBLIC, get=302, post=302, anon_get=302, anon_post=302),
     "accounts:mfa_recovery_codes": Row(SIGNED_IN, get=302, post=302),
     "accounts:user_access_review": Row(USERS_MANAGE, get=200, post=405),
     "accounts:user_reset_mfa": Row(USERS_MANAGE, get=405, post=302),

@@ -98,6 +98,7 @@ def test_anonymous_allowlist_is_the_public_views():
         "accounts:reset_complete",
         "accounts:mfa_verify",
         "accounts:mfa_recovery",
+        "accounts:mfa_passkey",
         "processors:webhook",
     }
 

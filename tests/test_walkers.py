@@ -52,6 +52,7 @@ PROTECTED = {
     "accounts:user_reset_mfa": USERS_MANAGE,
     "accounts:mfa_setup": None,
     "accounts:mfa_remove": None,
+    "accounts:mfa_passkey_add": None,
     "accounts:mfa_recovery_codes": None,
     "merchants:settings": SETTINGS_MANAGE,
     "merchants:settings_edit": SETTINGS_MANAGE,
@@ -85,6 +86,7 @@ PUBLIC = {
     # Used between the password and the second factor, before sign-in.
     "accounts:mfa_verify",
     "accounts:mfa_recovery",
+    "accounts:mfa_passkey",
     # Authenticated by the processor's signature instead of a session.
     "processors:webhook",
 }

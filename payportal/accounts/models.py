@@ -133,10 +133,11 @@ class PasswordHistory(models.Model):
 class SecondFactor(models.Model):
     """A second factor of a user's sign-in (DESIGN §4, PCI DSS 8.4).
 
-    One row per factor, whatever its kind: an authenticator app (TOTP)
-    now, passkeys later as another ``Kind`` with fields of their own. A
+    One row per factor, whatever its kind: an authenticator app (TOTP),
+    or a passkey (WebAuthn) added beside it, with fields of its own. A
     factor counts once ``confirmed_at`` is set: TOTP is confirmed by a
-    first valid code, so a half-finished enrolment never guards a login.
+    first valid code, so a half-finished enrolment never guards a login;
+    a passkey is confirmed when its registration verifies.
     """
 
     class Kind(models.TextChoices):

@@ -1,12 +1,21 @@
 from django.urls import path
 
-from payportal.accounts.views import access_review, auth, mfa, profile, roles, users
+from payportal.accounts.views import (
+    access_review,
+    auth,
+    mfa,
+    passkeys,
+    profile,
+    roles,
+    users,
+)
 
 urlpatterns = [
     # Signing in happens at "/" (payportal.dashboard.views.home).
     path("logout/", auth.logout_view, name="logout"),
     path("login/code/", mfa.mfa_verify, name="mfa_verify"),
     path("login/recovery/", mfa.mfa_recovery, name="mfa_recovery"),
+    path("login/passkey/", passkeys.mfa_passkey, name="mfa_passkey"),
     path("password/new/", auth.password_required, name="password_required"),
     path("password/forgot/", auth.reset_request, name="reset_request"),
     path("password/forgot/sent/", auth.reset_sent, name="reset_sent"),
@@ -18,6 +27,11 @@ urlpatterns = [
     path("profile/password/", profile.profile_password, name="profile_password"),
     path("profile/two-step/", mfa.mfa_setup, name="mfa_setup"),
     path("profile/two-step/remove/", mfa.mfa_remove, name="mfa_remove"),
+    path(
+        "profile/two-step/passkey/",
+        passkeys.mfa_passkey_add,
+        name="mfa_passkey_add",
+    ),
     path(
         "profile/two-step/recovery-codes/",
         mfa.mfa_recovery_codes,

@@ -107,6 +107,7 @@ MFA_RESET_BY_ADMIN = "mfa.reset_by_admin"
 MFA_RECOVERY_CODES_REGENERATED = "mfa.recovery_codes_regenerated"
 MFA_RECOVERY_CODE_USED = "mfa.recovery_code_used"
 LOGIN_MFA_FAILED = "login.mfa_failed"
+MFA_PASSKEY_ADDED = "mfa.passkey_added"
 
 LABELS.update(
     {
@@ -116,6 +117,7 @@ LABELS.update(
         MFA_RECOVERY_CODES_REGENERATED: "Recovery codes replaced",
         MFA_RECOVERY_CODE_USED: "Recovery code used",
         LOGIN_MFA_FAILED: "Sign-in code refused",
+        MFA_PASSKEY_ADDED: "Passkey added",
     }
 )
 

@@ -76,6 +76,20 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _who(actor: Any, actor_username: str, request: HttpRequest | None) -> str:
+    """Who to name as the event's user (PCI DSS 10.2.2: never blank).
+
+    A portal user by their username; else what the caller gives (a username
+    typed at sign-in, "processor"); else "anonymous" for a visitor's
+    request and "system" for a command or the firm's setup.
+    """
+    if actor is not None:
+        return actor.username
+    if actor_username:
+        return actor_username
+    return "anonymous" if request is not None else "system"
+
+
 def record_event(
     *,
     action: str,
@@ -113,7 +127,7 @@ def record_event(
             merchant=merchant,
             created_at=timezone.now(),
             actor=actor,
-            actor_username=actor.username if actor is not None else actor_username,
+            actor_username=_who(actor, actor_username, request),
             ip_address=client_ip(request),
             user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[
                 :300

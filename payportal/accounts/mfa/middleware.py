@@ -31,7 +31,12 @@ class MFAMiddleware:
        a temporary password has been replaced: that page comes first).
     """
 
-    CODE_PAGES = ("accounts:mfa_verify", "accounts:mfa_recovery", "accounts:logout")
+    CODE_PAGES = (
+        "accounts:mfa_verify",
+        "accounts:mfa_recovery",
+        "accounts:mfa_passkey",
+        "accounts:logout",
+    )
     ENROL_PAGES = ("accounts:mfa_setup", "accounts:logout")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):

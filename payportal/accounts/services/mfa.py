@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from payportal.accounts import lockout
-from payportal.accounts.mfa import recovery, totp
+from payportal.accounts.mfa import passkeys, recovery, totp
 from payportal.accounts.models import RecoveryCode, SecondFactor, User
 from payportal.audit import actions
 from payportal.audit.models import Outcome
@@ -25,6 +25,12 @@ RECOVERY_CODE_WRONG = "That recovery code isn't right or was already used."
 ALREADY_ON = "Two-step sign-in is already on."
 OWN_FACTOR = "To change your own two-step sign-in, use your Profile."
 NOTHING_TO_RESET = "This user hasn't set up two-step sign-in."
+PASSKEY_FAILED = (
+    "Your passkey wasn't accepted. Try again, or use your authenticator app."
+)
+PASSKEY_NOT_ADDED = "That passkey wasn't added. Try again."
+PASSKEY_TAKEN = "That passkey is already added."
+PASSKEY_NEEDS_APP = "Set up the authenticator app first: a passkey is added beside it."
 
 
 def confirmed_factors(user: User) -> list[SecondFactor]:
@@ -251,3 +257,118 @@ def record_code_failed(*, user: User, request: HttpRequest) -> bool:
                 outcome=Outcome.FAILURE,
             )
     return locked
+
+
+def passkey_ids(user: User) -> list[str]:
+    """The credential ids of the user's passkeys (base64url)."""
+    return list(
+        user.second_factors.filter(
+            kind=SecondFactor.Kind.PASSKEY, confirmed_at__isnull=False
+        ).values_list("credential_id", flat=True)
+    )
+
+
+def has_passkey(user: User) -> bool:
+    return user.second_factors.filter(
+        kind=SecondFactor.Kind.PASSKEY, confirmed_at__isnull=False
+    ).exists()
+
+
+@transaction.atomic
+def add_passkey(
+    *,
+    user: User,
+    credential: str,
+    challenge: bytes | None,
+    relying: passkeys.Relying,
+    request: HttpRequest | None,
+) -> SecondFactor:
+    """Add a passkey beside the user's authenticator app.
+
+    The caller has checked the current password and taken ``challenge``
+    out of the session (None when there was none: refused). Side effects:
+    a confirmed passkey row, an ``mfa.passkey_added`` event; the user's
+    other sessions end. Raises ValidationError when two-step sign-in is
+    off, or the browser's answer does not verify or is already added.
+    """
+    if not has_confirmed_factor(user):
+        raise ValidationError(PASSKEY_NEEDS_APP, code="off")
+    if challenge is None:
+        raise ValidationError(PASSKEY_NOT_ADDED, code="no_challenge")
+    try:
+        new = passkeys.verify_registration(
+            credential=credential, challenge=challenge, relying=relying
+        )
+    except passkeys.PasskeyError as error:
+        raise ValidationError(PASSKEY_NOT_ADDED, code="invalid") from error
+    if SecondFactor.objects.filter(
+        kind=SecondFactor.Kind.PASSKEY, credential_id=new.credential_id
+    ).exists():
+        raise ValidationError(PASSKEY_TAKEN, code="taken")
+    before = len(passkey_ids(user))
+    factor = SecondFactor.objects.create(
+        user=user,
+        kind=SecondFactor.Kind.PASSKEY,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        confirmed_at=timezone.now(),
+    )
+    record_event(
+        action=actions.MFA_PASSKEY_ADDED,
+        merchant=user.merchant,
+        actor=user,
+        request=request,
+        target=user,
+        changes={"passkeys": [before, before + 1]},
+    )
+    return factor
+
+
+@transaction.atomic
+def verify_passkey(
+    *,
+    user: User,
+    credential: str,
+    challenge: bytes | None,
+    relying: passkeys.Relying,
+) -> bool:
+    """True for a valid signature by one of the user's passkeys over the
+    session's challenge (which the caller has taken out: single use).
+
+    The authenticator's counter is stored in one conditional UPDATE, so
+    two requests with the same answer cannot both win.
+    """
+    if challenge is None:
+        return False
+    credential_id = passkeys.credential_id_of(credential)
+    if credential_id is None:
+        return False
+    factor = (
+        SecondFactor.objects.select_for_update()
+        .filter(
+            user=user,
+            kind=SecondFactor.Kind.PASSKEY,
+            confirmed_at__isnull=False,
+            credential_id=credential_id,
+        )
+        .first()
+    )
+    if factor is None:
+        return False
+    try:
+        count = passkeys.verify_assertion(
+            credential=credential,
+            challenge=challenge,
+            relying=relying,
+            public_key=bytes(factor.public_key),
+            sign_count=factor.sign_count,
+        )
+    except passkeys.PasskeyError:
+        return False
+    return (
+        SecondFactor.objects.filter(pk=factor.pk, sign_count=factor.sign_count).update(
+            sign_count=count, last_used_at=timezone.now()
+        )
+        == 1
+    )

@@ -88,7 +88,12 @@ def _code_page(request: HttpRequest, *, recovery: bool) -> HttpResponse:
             "code", services.RECOVERY_CODE_WRONG if recovery else services.CODE_WRONG
         )
     template = "accounts/mfa/verify.html"
-    return render(request, template, {"form": form, "recovery": recovery})
+    context = {
+        "form": form,
+        "recovery": recovery,
+        "has_passkey": services.has_passkey(user),
+    }
+    return render(request, template, context)
 
 
 @never_cache

@@ -1,0 +1,67 @@
+"""Passkeys in a real browser: Chromium's virtual authenticator (CDP)."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from payportal.accounts.mfa import totp
+from payportal.accounts.tests.mfa_helpers import enrol
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+}
+
+
+def sign_in(page, base: str, password: str) -> None:
+    page.goto(base + "/")
+    page.get_by_label("Username", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_journey_passkey_added_from_profile_then_signs_in(
+    browser, live_server, admin, password, time_machine
+):
+    time_machine.move_to(time.time(), tick=True)
+    factor, _ = enrol(admin)
+    # The enrolment used this step's code: sign in with the next one.
+    time_machine.shift(timedelta(seconds=30))
+    context = browser.new_context()
+    context.set_default_timeout(5_000)
+    try:
+        page = context.new_page()
+        console = []
+        page.on("console", lambda message: console.append(message.text))
+        cdp = context.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
+
+        # Signed in with the app, the user adds a passkey from Profile.
+        sign_in(page, live_server.url, password)
+        page.get_by_label("Code").fill(totp.code_at(factor.secret, totp.current_step()))
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        page.goto(live_server.url + "/profile/")
+        page.get_by_role("link", name="Add a passkey").click()
+        page.get_by_label("Current password").fill(password)
+        page.get_by_role("button", name="Add passkey").click()
+        expect(page.get_by_text("Passkey added.")).to_be_visible()
+        assert admin.second_factors.filter(kind="passkey").count() == 1
+
+        # Next time, the passkey is the second step.
+        page.get_by_role("button", name="Log out").click()
+        sign_in(page, live_server.url, password)
+        page.get_by_role("link", name="Use a passkey").click()
+        page.get_by_role("button", name="Sign in with passkey").click()
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        assert [line for line in console if "Content Security Policy" in line] == []
+    finally:
+        context.close()
