@@ -451,3 +451,29 @@ def test_object_the_portal_does_not_keep_is_stored_and_ignored(merchant):
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.IGNORED
+
+
+def test_identifiers_that_hold_a_luhn_valid_run_are_not_masked(merchant, admin):
+    # A hex reference or idempotency key can hold 16 digits in a row that
+    # pass the Luhn check; masking them would stop the refund's webhook
+    # from finding the refund it settles (seen as a flaky 500 in CI).
+    from payportal.payments.services import refunds as refund_services
+
+    payment = ev.payment_succeeded(merchant, ref="py_4111111111111111", amount=10_000)
+
+    outcome = refund_services.create_refund(
+        payment=payment,
+        actor=admin,
+        amount=1_000,
+        reason="duplicate",
+        idempotency_key="4111111111111111aa",
+    )
+
+    assert Refund.objects.filter(payment=payment).count() == 1
+    assert outcome.refund.status == Refund.Status.SUCCEEDED
+    assert outcome.refund.idempotency_key == "4111111111111111aa"
+    payment.refresh_from_db()
+    assert (payment.processor_ref, payment.refunded_amount) == (
+        "py_4111111111111111",
+        1_000,
+    )
