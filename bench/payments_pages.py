@@ -16,7 +16,6 @@ suite; issue 5 adds the comparison with the Django admin.
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,11 +29,11 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 from django.db.models.functions import TruncDate  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from timing import measure  # noqa: E402 - bench/ is the script's folder
 
 from payportal.accounts.models import User  # noqa: E402
 from payportal.core.pagination import encode_cursor  # noqa: E402
@@ -138,20 +137,6 @@ def load(count: int) -> User:
         for row in rows
     )
     return admin
-
-
-def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
-    client.get(url)  # warm
-    times = []
-    for _ in range(runs):
-        reset_queries()
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1], len(queries)
 
 
 def main() -> None:

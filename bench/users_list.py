@@ -14,7 +14,6 @@ of each and the number of SQL queries per page. Not part of the test suite.
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -28,9 +27,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from timing import measure  # noqa: E402 - bench/ is the script's folder
 
 from payportal.accounts.models import Role, User  # noqa: E402
 from payportal.core.pagination import encode_cursor  # noqa: E402
@@ -93,20 +92,6 @@ def load(count: int) -> User:
     if count > have:
         print(f"loaded {count - have} users in {time.perf_counter() - started:.1f} s")
     return admin
-
-
-def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
-    client.get(url)  # warm
-    times = []
-    for _ in range(runs):
-        reset_queries()
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1], len(queries)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ their content (magic bytes), not by their name.
 
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -286,27 +287,45 @@ def submit_evidence(
             dispute=dispute
         )
     except ProcessorError as error:
-        # Nothing was sent: the evidence is a draft again, and the trail
-        # says the submission failed.
-        with transaction.atomic():
-            Dispute.objects.filter(pk=dispute.pk).update(
-                submitted_at=None, submitted_by=None
-            )
-            record_event(
-                action=actions.DISPUTE_SUBMITTED,
-                merchant=dispute.merchant,
-                actor=actor,
-                request=request,
-                target=dispute,
-                changes={"error": [None, error.message]},
-                outcome=Outcome.FAILURE,
-            )
+        # Nothing was sent: the evidence is a draft again.
+        _undo_refused(
+            dispute=dispute,
+            actor=actor,
+            request=request,
+            action=actions.DISPUTE_SUBMITTED,
+            error=error,
+            fields={"submitted_at": None, "submitted_by": None},
+        )
         raise ValidationError(
             f"The processor refused the evidence: {error.message}",
             code="processor",
         ) from error
     dispute.refresh_from_db()
     return dispute
+
+
+def _undo_refused(
+    *,
+    dispute: Dispute,
+    actor: User,
+    request: HttpRequest | None,
+    action: str,
+    error: ProcessorError,
+    fields: dict[str, Any],
+) -> None:
+    """The processor refused a step already recorded: undo ``fields`` and
+    say in the trail that the step failed, in one transaction."""
+    with transaction.atomic():
+        Dispute.objects.filter(pk=dispute.pk).update(**fields)
+        record_event(
+            action=action,
+            merchant=dispute.merchant,
+            actor=actor,
+            request=request,
+            target=dispute,
+            changes={"error": [None, error.message]},
+            outcome=Outcome.FAILURE,
+        )
 
 
 def accept_dispute(
@@ -345,19 +364,14 @@ def accept_dispute(
     try:
         get_processor(dispute.payment.processor).accept_dispute(dispute=dispute)
     except ProcessorError as error:
-        with transaction.atomic():
-            Dispute.objects.filter(pk=dispute.pk).update(
-                accepted_at=None, accepted_by=None
-            )
-            record_event(
-                action=actions.DISPUTE_ACCEPTED,
-                merchant=dispute.merchant,
-                actor=actor,
-                request=request,
-                target=dispute,
-                changes={"error": [None, error.message]},
-                outcome=Outcome.FAILURE,
-            )
+        _undo_refused(
+            dispute=dispute,
+            actor=actor,
+            request=request,
+            action=actions.DISPUTE_ACCEPTED,
+            error=error,
+            fields={"accepted_at": None, "accepted_by": None},
+        )
         raise ValidationError(
             f"The processor refused: {error.message}", code="processor"
         ) from error
