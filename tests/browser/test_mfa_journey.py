@@ -26,9 +26,12 @@ def totp_now(secret_base32: str) -> str:
 
 
 def next_step(time_machine) -> None:
-    # A code works once: move the clock (server thread included) 30 s on,
-    # rather than wait, so the next sign-in has a fresh code.
-    time_machine.shift(timedelta(seconds=30))
+    # A code works once, and only in its own 30-second step: move the clock
+    # (server thread included) to one second into the next step, rather
+    # than wait, so the code typed next is fresh and has 29 s to arrive.
+    now = time.time()
+    start = (int(now) // 30 + 1) * 30
+    time_machine.shift(timedelta(seconds=start + 1 - now))
 
 
 def sign_in(page: Page, base: str, username: str, password: str) -> None:
@@ -55,49 +58,54 @@ def test_journey_mfa_enrol_sign_in_and_recovery_code(
     base = live_server.url
     context = browser.new_context()
     context.set_default_timeout(5_000)
-    page = context.new_page()
-    sign_in(page, base, "admin", password)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    try:
+        page = context.new_page()
+        sign_in(page, base, "admin", password)
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
-    # Set up from Profile: the QR code and the secret in text.
-    page.goto(base + "/profile/")
-    page.get_by_role("link", name="Set up two-step sign-in").click()
-    expect(
-        page.get_by_role("img", name="QR code for your authenticator app")
-    ).to_be_visible()
-    secret = page.locator("#mfa-secret").inner_text().replace(" ", "")
-    page.get_by_label("Code", exact=True).fill(totp_now(secret))
-    page.get_by_label("Current password", exact=True).fill(password)
-    page.get_by_role("button", name="Turn on two-step sign-in").click()
-    expect(page.get_by_role("heading", name="Save these codes now")).to_be_visible()
-    codes = page.locator("#recovery-codes code").all_inner_texts()
-    assert len(codes) == 10
-    page.get_by_role("link", name="I've saved my codes").click()
-    log_out(page)
+        # Set up from Profile: the QR code and the secret in text.
+        page.goto(base + "/profile/")
+        page.get_by_role("link", name="Set up two-step sign-in").click()
+        expect(
+            page.get_by_role("img", name="QR code for your authenticator app")
+        ).to_be_visible()
+        secret = page.locator("#mfa-secret").inner_text().replace(" ", "")
+        next_step(clock)
+        page.get_by_label("Code", exact=True).fill(totp_now(secret))
+        page.get_by_label("Current password", exact=True).fill(password)
+        page.get_by_role("button", name="Turn on two-step sign-in").click()
+        expect(page.get_by_role("heading", name="Save these codes now")).to_be_visible()
+        codes = page.locator("#recovery-codes code").all_inner_texts()
+        assert len(codes) == 10
+        page.get_by_role("link", name="I've saved my codes").click()
+        log_out(page)
 
-    # Password, then the code.
-    next_step(clock)
-    sign_in(page, base, "admin", password)
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    page.get_by_label("Code", exact=True).fill(totp_now(secret))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    log_out(page)
+        # Password, then the code.
+        next_step(clock)
+        sign_in(page, base, "admin", password)
+        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        page.get_by_label("Code", exact=True).fill(totp_now(secret))
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        log_out(page)
 
-    # Password, then a recovery code: once.
-    sign_in(page, base, "admin", password)
-    page.get_by_role("link", name="Use a recovery code").click()
-    page.get_by_label("Recovery code", exact=True).fill(codes[0])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    log_out(page)
+        # Password, then a recovery code: once.
+        sign_in(page, base, "admin", password)
+        page.get_by_role("link", name="Use a recovery code").click()
+        page.get_by_label("Recovery code", exact=True).fill(codes[0])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        log_out(page)
 
-    sign_in(page, base, "admin", password)
-    page.get_by_role("link", name="Use a recovery code").click()
-    page.get_by_label("Recovery code", exact=True).fill(codes[0])
-    page.get_by_role("button", name="Sign in").click()
-    expect(
-        page.get_by_text("That recovery code isn't right or was already used.")
-    ).to_be_visible()
-    expect(page.get_by_role("heading", name="Use a recovery code")).to_be_visible()
-    context.close()
+        sign_in(page, base, "admin", password)
+        page.get_by_role("link", name="Use a recovery code").click()
+        page.get_by_label("Recovery code", exact=True).fill(codes[0])
+        page.get_by_role("button", name="Sign in").click()
+        expect(
+            page.get_by_text("That recovery code isn't right or was already used.")
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="Use a recovery code")).to_be_visible()
+    finally:
+        # Closed even when a step fails: a browser left open keeps
+        # connections to the live server past its shutdown.
+        context.close()
