@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "payportal.dashboard",
     "payportal.payments",
     "payportal.processors",
+    "payportal.seed",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,347 @@
+"""Fill a database with realistic firms, staff and card activity, fast.
+
+Firms, their roles and first logins are made through the merchant and
+role services (audited, as in real life). Staff, payments, refunds and
+chargebacks are bulk-inserted in batches of ``BATCH`` rows, each batch in
+its own transaction together with the daily totals the services would have
+kept for it, so the dashboard is right and an interrupted load resumes
+where it stopped: a firm's existing rows are counted and the next batch is
+generated from there (``data.batch_random`` makes every batch the same
+whichever run makes it).
+"""
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from payportal.accounts.models import Role, User
+from payportal.accounts.permissions import PRESETS
+from payportal.accounts.services import roles as role_services
+from payportal.merchants import services as merchant_services
+from payportal.merchants.models import Merchant
+from payportal.payments.models import DailyTotal, Dispute, Payment, Refund
+from payportal.seed import bulk, data
+
+BATCH = 20_000
+# Each firm's first login: seedadmin1, seedadmin2, ...
+ADMIN_USERNAME = "seedadmin{firm}"
+FIRM_NAME = "Seed Firm {firm} LLP"
+DEFAULT_PASSWORD = "Seeded-portal-2026"  # noqa: S105 - printed, for test data
+# Small firms get this share of the large firm's payments (at least one).
+SMALL_FIRM_SHARE = 1_000
+# Loads at least this large (and at least the table's size) drop the
+# indexes and build them again at the end.
+DEFER_INDEXES_FROM = 200_000
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class SeedLogin:
+    merchant: Merchant
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    merchants: int
+    users: int
+    payments: int
+    days: int
+    seed: int
+    password: str = DEFAULT_PASSWORD
+
+    def payments_for(self, firm: int) -> int:
+        if firm == 1:
+            return self.payments
+        return max(1, self.payments // SMALL_FIRM_SHARE) if self.payments else 0
+
+
+@dataclass
+class SeedResult:
+    logins: list[SeedLogin]
+    users_added: int = 0
+    payments_added: int = 0
+    refunds_added: int = 0
+    disputes_added: int = 0
+    payment_seconds: float = 0.0
+    user_seconds: float = 0.0
+
+
+def ensure_firm(firm: int, password: str) -> SeedLogin:
+    """Firm number ``firm`` with its Administrator, the preset roles and its
+    first login, made once."""
+    username = ADMIN_USERNAME.format(firm=firm)
+    admin = User.objects.filter(username__iexact=username).first()
+    if admin is None:
+        with transaction.atomic():
+            merchant, admin, _ = merchant_services.create_merchant(
+                name=FIRM_NAME.format(firm=firm),
+                admin_username=username,
+                admin_email=f"{username}@seed.example",
+                admin_full_name=f"Seed Admin {firm}",
+                admin_password=password,
+            )
+            # A demo login: usable at once, like `payportal demo`'s.
+            admin.must_change_password = False
+            admin.save(update_fields=["must_change_password"])
+            for name, description, codes in PRESETS.values():
+                role_services.create_role(
+                    merchant=merchant,
+                    actor=admin,
+                    name=name,
+                    description=description,
+                    permissions=list(codes),
+                    request=None,
+                )
+    return SeedLogin(admin.merchant, username, password)
+
+
+@contextmanager
+def fast_writes() -> Iterator[None]:
+    """SQLite: skip the fsync per batch while loading (a crash loses at most
+    the batches since the last checkpoint, which the next run makes again)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        # (SQLite refuses the change inside a transaction, as in tests.)
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MB
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def _batches(have: int, want: int) -> Iterator[tuple[int, int]]:
+    start = have
+    while start < want:
+        stop = min(want, start - start % BATCH + BATCH)
+        yield start, stop
+        start = stop
+
+
+def seed_users(login: SeedLogin, firm: int, plan: SeedPlan, progress: Progress) -> int:
+    """Bring the firm to ``plan.users`` users (its first login included)."""
+    merchant = login.merchant
+    have = User.objects.filter(merchant=merchant).count()
+    if have >= plan.users:
+        return 0
+    admin = User.objects.get(username__iexact=login.username)
+    roles = Role.objects.filter(merchant=merchant).order_by("id")
+    role_ids = tuple(roles.values_list("id", flat=True))
+    user_plan = data.UserPlan(
+        merchant_id=merchant.pk,
+        firm=firm,
+        role_ids=role_ids,
+        # One hash for all: Argon2 is slow on purpose. Every seeded user
+        # signs in with the seed password.
+        password_hash=make_password(plan.password),
+        created_by_id=admin.pk,
+        now=timezone.now(),
+        days=plan.days,
+        domain=f"firm{firm}.example",
+        as_text=bulk.datetime_text(),
+    )
+    added = 0
+    for start, stop in _batches(have, plan.users):
+        rows = data.user_rows(
+            user_plan, data.batch_random(plan.seed, firm, start), start, stop
+        )
+        with transaction.atomic():
+            bulk.insert_rows(User, data.USER_FIELDS, rows)
+        added += len(rows)
+        progress(len(rows))
+    return added
+
+
+def _add_totals(merchant: Merchant, totals: list) -> None:
+    """Add the batch's daily-total deltas, summed per firm day and account:
+    what the services would have added row by row. The caller's
+    transaction holds the write; the seed is the firm's only writer."""
+    tz = merchant.tz
+    summed: dict[tuple[date, str], dict[str, int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    # Rows come in time order: the firm's day is looked up once per quarter
+    # hour (every UTC offset is a whole number of quarter hours).
+    days: dict[tuple[date, int, int], date] = {}
+    for when, account, deltas in totals:
+        quarter = (when.date(), when.hour, when.minute // 15)
+        day = days.get(quarter)
+        if day is None:
+            utc = when.replace(tzinfo=UTC)
+            day = days[quarter] = timezone.localtime(utc, tz).date()
+        for name, value in deltas.items():
+            summed[(day, account)][name] += value
+    # One read of the rows these days already have, then one bulk update
+    # and one bulk insert: a batch spans weeks of days.
+    existing = {
+        (row.day, row.account): row
+        for row in DailyTotal.objects.filter(
+            merchant=merchant,
+            currency=merchant.currency,
+            day__in={day for day, _ in summed},
+        )
+    }
+    changed, new = [], []
+    fields: set[str] = set()
+    for (day, account), deltas in summed.items():
+        row = existing.get((day, account))
+        if row is None:
+            new.append(
+                DailyTotal(
+                    merchant=merchant,
+                    day=day,
+                    account=account,
+                    currency=merchant.currency,
+                    **deltas,
+                )
+            )
+            continue
+        for name, value in deltas.items():
+            setattr(row, name, getattr(row, name) + value)
+            fields.add(name)
+        changed.append(row)
+    if changed:
+        DailyTotal.objects.bulk_update(changed, sorted(fields), batch_size=500)
+    if new:
+        DailyTotal.objects.bulk_create(new, batch_size=500)
+
+
+def seed_payments(
+    login: SeedLogin, firm: int, plan: SeedPlan, progress: Progress
+) -> tuple[int, int, int]:
+    """Bring the firm to its share of payments, with refunds, chargebacks
+    and daily totals. Returns (payments, refunds, chargebacks) added."""
+    merchant = login.merchant
+    want = plan.payments_for(firm)
+    have = Payment.objects.filter(merchant=merchant).count()
+    if have >= want:
+        return 0, 0, 0
+    refunders = tuple(
+        User.objects.filter(merchant=merchant, is_active=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:20]
+    )
+    # The span ends when the firm was set up, so a resumed load makes the
+    # same times as the first run (and ids follow time).
+    # Naive UTC from here: the loop formats millions of them.
+    end = merchant.created_at.astimezone(UTC).replace(tzinfo=None)
+    payment_plan = data.PaymentPlan(
+        merchant_id=merchant.pk,
+        firm=firm,
+        count=want,
+        currency=merchant.currency,
+        refund_user_ids=refunders,
+        start=end - timedelta(days=plan.days),
+        end=end,
+        as_text=bulk.datetime_text(),
+    )
+    payments = refunds = disputes = 0
+
+    def make(span: tuple[int, int]) -> data.Batch:
+        first, stop = span
+        rng = data.batch_random(plan.seed, firm, first)
+        return data.payment_batch(payment_plan, rng, first, stop)
+
+    # The next batch is generated in a thread while this one is written
+    # (the database works with the GIL released much of the time).
+    spans = list(_batches(have, want))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(make, spans[0])
+        for n, _span in enumerate(spans):
+            batch = upcoming.result()
+            if n + 1 < len(spans):
+                upcoming = pool.submit(make, spans[n + 1])
+            _write_payments(merchant, batch)
+            payments += len(batch.payments)
+            refunds += len(batch.refunds)
+            disputes += len(batch.disputes)
+            progress(len(batch.payments))
+    return payments, refunds, disputes
+
+
+def _write_payments(merchant: Merchant, batch: data.Batch) -> None:
+    """One batch in one transaction: ids handed out, rows copied in, the
+    daily totals added."""
+    with transaction.atomic():
+        ids = bulk.reserve_ids(Payment, len(batch.payments))
+        bulk.insert_rows(
+            Payment,
+            data.PAYMENT_FIELDS,
+            [(pk, *row) for pk, row in zip(ids, batch.payments, strict=True)],
+        )
+        mid = merchant.pk
+        if batch.refunds:
+            rows = [(mid, ids[row[0]], *row[1:]) for row in batch.refunds]
+            bulk.insert_rows(Refund, data.REFUND_FIELDS, rows)
+        if batch.disputes:
+            rows = [(mid, ids[row[0]], *row[1:]) for row in batch.disputes]
+            bulk.insert_rows(Dispute, data.DISPUTE_FIELDS, rows)
+        _add_totals(merchant, batch.totals)
+
+
+def rows_to_add(plan: SeedPlan) -> tuple[int, int]:
+    """Users and payments still to load (for the progress bar)."""
+    users = payments = 0
+    for firm in range(1, plan.merchants + 1):
+        merchant = Merchant.objects.filter(name=FIRM_NAME.format(firm=firm)).first()
+        have_users = have_payments = 0
+        if merchant is not None:
+            have_users = User.objects.filter(merchant=merchant).count()
+            have_payments = Payment.objects.filter(merchant=merchant).count()
+        users += max(0, plan.users - max(have_users, 1))
+        payments += max(0, plan.payments_for(firm) - have_payments)
+    return users, payments
+
+
+def _large(model: type[Model], adding: int) -> bool:
+    """Whether a load of ``adding`` rows is worth rebuilding the indexes:
+    at least as many rows as the table holds, and not a small load."""
+    return adding >= max(DEFER_INDEXES_FROM, model.objects.count())
+
+
+def seed(plan: SeedPlan, progress: Progress = lambda n: None) -> SeedResult:
+    """Load ``plan``: firms 1..merchants, each with ``users`` users; firm 1
+    holds ``payments`` payments and the others a small share."""
+    result = SeedResult(logins=[])
+    # Indexes a stopped run left dropped come back first.
+    bulk.restore_indexes(User, Payment, Refund, Dispute)
+    users, payments = rows_to_add(plan)
+    with fast_writes():
+        result.logins = [
+            ensure_firm(firm, plan.password) for firm in range(1, plan.merchants + 1)
+        ]
+        started = time.perf_counter()
+        with bulk.indexes_deferred(User, defer=_large(User, users)):
+            for firm, login in enumerate(result.logins, start=1):
+                result.users_added += seed_users(login, firm, plan, progress)
+        result.user_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        deferred = (Payment, Refund, Dispute)
+        with bulk.indexes_deferred(*deferred, defer=_large(Payment, payments)):
+            for firm, login in enumerate(result.logins, start=1):
+                added = seed_payments(login, firm, plan, progress)
+                result.payments_added += added[0]
+                result.refunds_added += added[1]
+                result.disputes_added += added[2]
+        result.payment_seconds = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the planner knows the new sizes at once.
+        with connection.cursor() as cursor:
+            for model in (User, Payment, Refund, Dispute, DailyTotal):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    return result
