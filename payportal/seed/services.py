@@ -167,25 +167,21 @@ def seed_users(login: SeedLogin, firm: int, plan: SeedPlan, progress: Progress) 
     return added
 
 
-def _add_totals(merchant: Merchant, totals: list) -> None:
-    """Add the batch's daily-total deltas, summed per firm day and account:
-    what the services would have added row by row. The caller's
-    transaction holds the write; the seed is the firm's only writer."""
+def _add_totals(merchant: Merchant, totals: dict) -> None:
+    """Add the batch's daily-total figures (``data.Batch.totals``), summed
+    per firm day and account: what the services would have added row by
+    row. The caller's transaction holds the write; the seed is the firm's
+    only writer."""
     tz = merchant.tz
     summed: dict[tuple[date, str], dict[str, int]] = defaultdict(
         lambda: defaultdict(int)
     )
-    # Rows come in time order: the firm's day is looked up once per quarter
-    # hour (every UTC offset is a whole number of quarter hours).
-    days: dict[tuple[date, int, int], date] = {}
-    for when, account, deltas in totals:
-        quarter = (when.date(), when.hour, when.minute // 15)
-        day = days.get(quarter)
-        if day is None:
-            utc = when.replace(tzinfo=UTC)
-            day = days[quarter] = timezone.localtime(utc, tz).date()
-        for name, value in deltas.items():
-            summed[(day, account)][name] += value
+    for (quarter, account), figures in totals.items():
+        utc = (data.EPOCH + data.QUARTER * quarter).replace(tzinfo=UTC)
+        day = timezone.localtime(utc, tz).date()
+        for name, value in zip(data.TOTAL_FIELDS, figures, strict=True):
+            if value:
+                summed[(day, account)][name] += value
     # One read of the rows these days already have, then one bulk update
     # and one bulk insert: a batch spans weeks of days.
     existing = {
