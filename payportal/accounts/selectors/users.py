@@ -1,10 +1,11 @@
 """Reads of users, always scoped to the request's merchant."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from payportal.accounts.lockout import locked_usernames, normalise_username
 from payportal.accounts.models import User
+from payportal.core import search
 from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
 from payportal.merchants.models import Merchant
 
@@ -49,14 +50,11 @@ def list_users(
     to one role (another firm's role id simply matches nobody); ``sort`` is
     a key of SORT_KEYS, "-" first for descending, else the default.
     Each row gets ``is_locked``. Two queries whatever the page size: the
-    page itself (keyset, no COUNT) and the lockouts of its usernames.
+    page itself (keyset, no COUNT) and the lockouts of its usernames; a
+    search with a trigram (three characters or more) takes one to three
+    more, bounded whatever the data size (core/search.py).
     """
     users = User.objects.filter(merchant=merchant).select_related("role")
-    q = (q or "").strip()
-    if q:
-        users = users.filter(
-            Q(username__icontains=q) | Q(full_name__icontains=q) | Q(email__icontains=q)
-        )
     if status == STATUS_ACTIVE:
         users = users.filter(is_active=True)
     elif status == STATUS_INACTIVE:
@@ -64,9 +62,18 @@ def list_users(
     if role_id is not None:
         users = users.filter(role_id=role_id)
     key, descending = parse_sort(sort)
-    page = keyset_page(
-        users, key=key, descending=descending, after=after, before=before, size=size
-    )
+    seek = {
+        "key": key,
+        "descending": descending,
+        "after": after,
+        "before": before,
+        "size": size,
+    }
+    q = (q or "").strip()
+    if q:
+        page = search.search_page(users, search=search.USERS, term=q, **seek)
+    else:
+        page = keyset_page(users, **seek)
     locked = locked_usernames(user.username for user in page.rows)
     for user in page.rows:
         user.is_locked = normalise_username(user.username) in locked

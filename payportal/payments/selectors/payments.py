@@ -8,12 +8,15 @@ streams rows from a cursor with flat memory.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
+from payportal.core import search
 from payportal.core.dates import days_filter
 from payportal.core.money import format_money
 from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
@@ -95,12 +98,7 @@ def _filtered(
         payments = payments.filter(account=account)
     q = (q or "").strip()
     if q:
-        payments = payments.filter(
-            Q(reference__icontains=q)
-            | Q(payer_email__icontains=q)
-            | Q(cardholder_name__icontains=q)
-            | Q(client_name__icontains=q)
-        )
+        payments = payments.filter(search.PAYMENTS.matches(q))
     return payments
 
 
@@ -128,7 +126,9 @@ def list_payments(
     ``last4`` matches the card's last four exactly; ``q`` matches the
     reference, payer email, cardholder or client (ignoring case). ``sort``
     is "date" or "amount", "-" first for descending; newest first by
-    default. One query whatever the page size: keyset, no COUNT.
+    default. One query whatever the page size (keyset, no COUNT); a search
+    with a trigram (three characters or more) takes two to four, bounded
+    whatever the data size (core/search.py).
     """
     payments = _filtered(
         merchant=merchant,
@@ -139,17 +139,19 @@ def list_payments(
         amount_max=amount_max,
         last4=last4,
         account=account,
-        q=q,
     ).defer(*_LIST_DEFERRED)
     name, descending = parse_sort(sort)
-    return keyset_page(
-        payments,
-        key=SORT_FIELDS[name],
-        descending=descending,
-        after=after,
-        before=before,
-        size=size,
-    )
+    page = {
+        "key": SORT_FIELDS[name],
+        "descending": descending,
+        "after": after,
+        "before": before,
+        "size": size,
+    }
+    q = (q or "").strip()
+    if q:
+        return search.search_page(payments, search=search.PAYMENTS, term=q, **page)
+    return keyset_page(payments, **page)
 
 
 def iter_payments_for_export(
@@ -183,10 +185,17 @@ def iter_payments_for_export(
     name, descending = parse_sort(sort)
     key = SORT_FIELDS[name]
     order = [f"-{key}", "-pk"] if descending else [key, "pk"]
+    rows = payments.order_by(*order)
+    if connection.vendor != "sqlite":
+        return rows.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
+    # SQLite keeps datetimes as UTC text: reading the text and parsing it
+    # here skips Django's per-row converter (a third of a large export's
+    # time).
+    text = rows.annotate(_created_text=Cast("created_at", CharField()))
+    fields = ("_created_text", *EXPORT_FIELDS[1:])
     return (
-        payments.order_by(*order)
-        .values_list(*EXPORT_FIELDS)
-        .iterator(chunk_size=chunk_size)
+        (datetime.fromisoformat(row[0]).replace(tzinfo=UTC), *row[1:])
+        for row in text.values_list(*fields).iterator(chunk_size=chunk_size)
     )
 
 

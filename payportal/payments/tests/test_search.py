@@ -1,0 +1,429 @@
+"""The Transactions search box: same rows as a plain ``icontains``, through
+the trigram index (core/search.py).
+
+Each behaviour is checked on the four paths of ``search_page``: the probe
+of the next rows in page order (the default window holds all of these
+small data sets), the index (a window of one row, and a sample that never
+finds a term common), and the walk for a common word, chosen from the
+sample or after the index found more matches than it is asked for.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+
+from payportal.core import search
+from payportal.core.validators import CARD_NUMBER_MESSAGE
+from payportal.payments.models import Account, Payment
+from payportal.payments.selectors.payments import list_payments
+from payportal.payments.tests.factories import BASE_TIME, PaymentFactory
+
+pytestmark = pytest.mark.django_db
+
+# The paths: the probe of the page's order, the index, the walk for a term
+# the sample finds common, and the walk for one the index finds common.
+PROBE = {}
+INDEX = {"window": 1, "common": 2}
+WALK = {"window": 1, "common": 0}
+WALK_AFTER_INDEX = {"window": 1, "common": 2, "most": 0}
+PATHS = [PROBE, INDEX, WALK, WALK_AFTER_INDEX]
+
+
+def refs(page):
+    return [payment.reference for payment in page.rows]
+
+
+def find(merchant, q, *, path, key="created_at", descending=True, **page):
+    """A page of the merchant's payments holding ``q``, through ``path``."""
+    return search.search_page(
+        Payment.objects.filter(merchant=merchant),
+        search=search.PAYMENTS,
+        term=q,
+        key=key,
+        descending=descending,
+        **path,
+        **page,
+    )
+
+
+def plain(merchant, q):
+    """What the search must return: icontains, newest first."""
+    return list(
+        Payment.objects.filter(merchant=merchant)
+        .filter(search.PAYMENTS.matches(q))
+        .order_by("-created_at", "-id")
+        .values_list("reference", flat=True)
+    )
+
+
+@pytest.fixture
+def jordan(merchant):
+    return PaymentFactory(
+        merchant=merchant,
+        reference="MAT-2041",
+        payer_email="jordan@example.com",
+        cardholder_name="Jordan Lee",
+        client_name="Acme Holdings",
+    )
+
+
+@pytest.fixture
+def others(merchant):
+    return [PaymentFactory(merchant=merchant) for _ in range(3)]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    "q",
+    [
+        "MAT-2041",
+        "mat-2041",
+        "t-204",
+        "JORDAN@EXAMPLE",
+        "rdan@exam",
+        "jordan lee",
+        "DAN LE",
+        "acme hold",
+        "  Acme  ",
+    ],
+)
+def test_search_finds_a_substring_of_any_column_ignoring_case(
+    merchant, jordan, others, path, q
+):
+    assert refs(find(merchant, q.strip(), path=path)) == ["MAT-2041"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_search_does_not_match_across_two_columns(merchant, jordan, path):
+    # "Lee" ends the cardholder and "Acme" starts the client: the joined
+    # text the index holds has "lee acme", which is no column's text.
+    assert refs(find(merchant, "lee acme", path=path)) == []
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_search_ignores_other_columns(merchant, path):
+    PaymentFactory(merchant=merchant, description="Retainer for Zephyr")
+
+    assert refs(find(merchant, "zephyr", path=path)) == []
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_search_never_finds_another_firms_payment(
+    merchant, other_merchant, jordan, path
+):
+    PaymentFactory(merchant=other_merchant, reference="MAT-2041-OTHER")
+    PaymentFactory(merchant=other_merchant, cardholder_name="Jordan Lee")
+
+    assert refs(find(merchant, "jordan", path=path)) == ["MAT-2041"]
+    assert refs(find(other_merchant, "MAT-2041", path=path)) == ["MAT-2041-OTHER"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        # % and _ are no wildcards: they match themselves only.
+        ("100%", ["DISC-100%"]),
+        ("0%", ["DISC-100%"]),
+        ("A_B-123", ["A_B-123"]),
+        ("_b-1", ["A_B-123"]),
+        ("%", ["DISC-100%"]),
+        ("_", ["A_B-123"]),
+        ("\\", ["C\\D-900"]),
+        ('"', ['Q"T-777']),
+        ('q"t-777', ['Q"T-777']),
+    ],
+)
+def test_search_takes_like_wildcards_and_quotes_literally(merchant, path, q, expected):
+    for reference in ["DISC-100%", "DISC-1000", "A_B-123", "AXB-123"]:
+        PaymentFactory(merchant=merchant, reference=reference)
+    PaymentFactory(merchant=merchant, reference="C\\D-900")
+    PaymentFactory(merchant=merchant, reference='Q"T-777')
+
+    assert refs(find(merchant, q, path=path)) == expected
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("q", ["4", "41", "-2", "@e"])
+def test_short_terms_search_without_the_index(merchant, jordan, others, path, q):
+    assert refs(find(merchant, q, path=path)) == plain(merchant, q)
+
+
+def test_short_terms_take_one_query(
+    merchant, jordan, others, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        list_payments(merchant=merchant, q="41")
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"), [(PROBE, 2), (INDEX, 3), (WALK, 3), (WALK_AFTER_INDEX, 4)]
+)
+def test_search_takes_at_most_four_queries(
+    merchant, jordan, others, path, queries, django_assert_num_queries
+):
+    with django_assert_num_queries(queries):
+        page = find(merchant, "jordan", path=path)
+
+    assert refs(page) == ["MAT-2041"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_search_combines_with_the_other_filters(merchant, path):
+    day = BASE_TIME
+    wanted = {
+        "merchant": merchant,
+        "cardholder_name": "Jordan Lee",
+        "status": Payment.Status.FAILED,
+        "account": Account.TRUST,
+        "card_last4": "4242",
+        "created_at": day,
+    }
+    PaymentFactory(**wanted, reference="hit")
+    PaymentFactory(**{**wanted, "status": Payment.Status.SUCCEEDED}, reference="s")
+    PaymentFactory(**{**wanted, "account": Account.OPERATING}, reference="a")
+    PaymentFactory(**{**wanted, "card_last4": "1881"}, reference="l")
+    PaymentFactory(**{**wanted, "created_at": day - timedelta(days=3)}, reference="d")
+    PaymentFactory(**{**wanted, "cardholder_name": "Sam Lee"}, reference="q")
+    queryset = Payment.objects.filter(
+        merchant=merchant,
+        status=Payment.Status.FAILED,
+        account=Account.TRUST,
+        card_last4="4242",
+        created_at__date__gte=day.date(),
+    )
+
+    page = search.search_page(
+        queryset,
+        search=search.PAYMENTS,
+        term="jordan",
+        key="created_at",
+        descending=True,
+        **path,
+    )
+
+    assert refs(page) == ["hit"]
+
+
+def test_list_payments_combines_the_search_with_the_filters(merchant):
+    for n, status in enumerate(["failed", "succeeded", "failed"]):
+        PaymentFactory(
+            merchant=merchant,
+            reference=f"R{n}",
+            cardholder_name="Jordan Lee",
+            status=status,
+            account=Account.TRUST,
+        )
+    PaymentFactory(merchant=merchant, reference="R3", status="failed")
+
+    page = list_payments(
+        merchant=merchant,
+        q="jordan",
+        status="failed",
+        account="trust",
+        date_from=date(2026, 10, 1),
+        date_to=date(2026, 11, 30),
+    )
+
+    assert refs(page) == ["R0", "R2"]
+
+
+@pytest.fixture
+def ten(merchant):
+    """Ten payments an hour apart, every other one Jordan's (newest first:
+    J0, x1, J2, x3, ...)."""
+    for n in range(10):
+        PaymentFactory(
+            merchant=merchant,
+            reference=f"{'J' if n % 2 == 0 else 'x'}{n}",
+            cardholder_name="Jordan Lee" if n % 2 == 0 else "Sam Poe",
+            amount=1_000 + (n * 7919) % 97,
+            created_at=BASE_TIME - timedelta(hours=n),
+        )
+
+
+@pytest.mark.parametrize("path", [*PATHS, {"window": 3, "common": 2}])
+@pytest.mark.parametrize(
+    ("key", "descending"),
+    [("created_at", True), ("created_at", False), ("amount", True), ("amount", False)],
+)
+def test_search_pages_forward_and_back(merchant, ten, path, key, descending):
+    order = [f"-{key}", "-id"] if descending else [key, "id"]
+    expected = list(
+        Payment.objects.filter(merchant=merchant, cardholder_name="Jordan Lee")
+        .order_by(*order)
+        .values_list("reference", flat=True)
+    )
+
+    def page(**cursor):
+        return find(
+            merchant,
+            "jordan",
+            path=path,
+            key=key,
+            descending=descending,
+            size=2,
+            **cursor,
+        )
+
+    first = page()
+    second = page(after=first.next_cursor)
+    third = page(after=second.next_cursor)
+    back = page(before=third.prev_cursor)
+    start = page(before=back.prev_cursor)
+
+    assert [refs(first), refs(second), refs(third)] == [
+        expected[0:2],
+        expected[2:4],
+        expected[4:5],
+    ]
+    assert first.prev_cursor is None
+    assert third.next_cursor is None
+    assert refs(back) == expected[2:4]
+    assert refs(start) == expected[0:2]
+    assert start.prev_cursor is None
+
+
+def test_list_payments_pages_through_a_search(merchant, ten):
+    first = list_payments(merchant=merchant, q="jordan", size=2)
+    second = list_payments(
+        merchant=merchant, q="jordan", size=2, after=first.next_cursor
+    )
+    back = list_payments(
+        merchant=merchant, q="jordan", size=2, before=second.prev_cursor
+    )
+
+    assert refs(first) == ["J0", "J2"]
+    assert refs(second) == ["J4", "J6"]
+    assert refs(back) == ["J0", "J2"]
+
+
+# --- The index follows every write -------------------------------------------
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_search_finds_rows_inserted_with_raw_sql(merchant, path):
+    # As the seed command inserts: no ORM, no signals.
+    columns = [
+        "merchant_id",
+        "processor",
+        "processor_ref",
+        "status",
+        "amount",
+        "currency",
+        "account",
+        "refunded_amount",
+        "fee",
+        "card_brand",
+        "card_last4",
+        "cardholder_name",
+        "payer_email",
+        "client_name",
+        "reference",
+        "description",
+        "failure_reason",
+        "created_at",
+        "metadata",
+        "raw",
+        "updated_at",
+    ]
+    stored = connection.ops.adapt_datetimefield_value
+    rows = [
+        [merchant.pk, "sandbox", f"py_raw{n}", "succeeded", 100, "USD", "trust"]
+        + [0, 0, "visa", "4242", f"Raw Payer{n}", "", "", f"RAW-{n}", "", ""]
+        + [stored(BASE_TIME - timedelta(minutes=n)), "{}", "{}", stored(BASE_TIME)]
+        for n in range(3)
+    ]
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO payments_payment ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+
+    assert refs(find(merchant, "raw payer1", path=path)) == ["RAW-1"]
+    assert refs(find(merchant, "raw payer", path=path)) == [
+        "RAW-0",
+        "RAW-1",
+        "RAW-2",
+    ]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_search_follows_changes_and_deletions(merchant, jordan, others, path):
+    jordan.cardholder_name = "Riley Quinn"
+    jordan.save()
+    others[0].delete()
+
+    assert refs(find(merchant, "jordan lee", path=path)) == []
+    assert refs(find(merchant, "riley quinn", path=path)) == ["MAT-2041"]
+    assert refs(find(merchant, others[0].reference, path=path)) == []
+
+
+def test_search_follows_a_bulk_update(merchant, jordan):
+    Payment.objects.filter(pk=jordan.pk).update(client_name="Zenith Partners")
+
+    assert refs(find(merchant, "zenith", path=INDEX)) == ["MAT-2041"]
+    assert refs(find(merchant, "acme", path=INDEX)) == []
+
+
+# Outside a test transaction, as a bulk load runs: PostgreSQL cannot build an
+# index in a transaction that still has foreign-key checks to make.
+@pytest.mark.django_db(transaction=True)
+def test_deferred_search_index_is_whole_after_a_bulk_load(merchant, jordan):
+    with search.search_indexes_deferred(Payment):
+        late = PaymentFactory(merchant=merchant, cardholder_name="Loaded Later")
+
+    assert refs(find(merchant, "loaded later", path=INDEX)) == [late.reference]
+    assert refs(find(merchant, "jordan", path=INDEX)) == ["MAT-2041"]
+    assert search.restore_search_indexes(Payment) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_search_indexes_repairs_a_stopped_bulk_load(merchant, jordan):
+    search.drop_search_indexes(Payment)
+    late = PaymentFactory(merchant=merchant, cardholder_name="Loaded Later")
+
+    assert search.restore_search_indexes(Payment) == ["payment_search"]
+    assert refs(find(merchant, "loaded later", path=INDEX)) == [late.reference]
+    assert search.restore_search_indexes(Payment) == []
+
+
+def test_the_search_index_is_as_core_search_describes_it():
+    # A later migration that rebuilds payments_payment on SQLite (most
+    # ALTERs) drops its triggers: add a migration that runs
+    # core.search.restore_search_indexes(Payment) after it.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            wanted = search.sqlite_schema(search.PAYMENTS)
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE name IN (%s, %s, %s, %s)",
+                list(wanted),
+            )
+            assert dict(cursor.fetchall()) == wanted
+        else:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'payment_search'"
+            )
+            (definition,) = cursor.fetchone()
+            assert "USING gin (upper(" in definition
+            assert "gin_trgm_ops" in definition
+
+
+# --- The page ------------------------------------------------------------------
+
+
+def test_payment_list_refuses_a_card_number_and_does_not_search(
+    admin_client, jordan, others
+):
+    response = admin_client.get("/transactions/?q=4111 1111 1111 1111")
+
+    assert response.context["form"].errors["q"] == [CARD_NUMBER_MESSAGE]
+    assert len(response.context["page"].rows) == 4
+
+
+def test_payment_list_searches(admin_client, jordan, others):
+    response = admin_client.get("/transactions/?q=RDAN@exam")
+
+    assert [p.reference for p in response.context["page"].rows] == ["MAT-2041"]
