@@ -22,7 +22,6 @@ before the range (64 zeros when the range starts the chain). Compare
 later export, to catch removed newest events.
 """
 
-import csv
 import datetime
 import json
 import zoneinfo
@@ -34,6 +33,7 @@ from django.db.models import QuerySet
 from payportal.audit.actions import LABELS
 from payportal.audit.models import AuditEvent
 from payportal.audit.services import GENESIS, canonical_fields
+from payportal.core.exports import csv_chunks, safe_row
 
 FORMAT = "payportal-audit-export/1"
 CSV_HEADER = [
@@ -53,22 +53,6 @@ CSV_HEADER = [
     "Previous hash",
     "Hash",
 ]
-# A spreadsheet runs a cell starting with these as a formula (CWE-1236).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer writes
-    one row at a time into the streamed response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _rows(events: QuerySet[AuditEvent]) -> Iterator[AuditEvent]:
@@ -77,31 +61,30 @@ def _rows(events: QuerySet[AuditEvent]) -> Iterator[AuditEvent]:
 
 
 def csv_lines(events: QuerySet[AuditEvent], *, tz: zoneinfo.ZoneInfo) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
-    for event in _rows(events):
-        yield writer.writerow(
-            [
-                _cell(value)
-                for value in (
-                    event.pk,
-                    event.created_at.astimezone(tz).isoformat(),
-                    event.actor_username,
-                    event.actor_id or "",
-                    LABELS.get(event.action, event.action),
-                    event.action,
-                    event.get_outcome_display(),
-                    event.ip_address or "",
-                    event.user_agent,
-                    event.target_type,
-                    event.target_id,
-                    event.target_label,
-                    json.dumps(event.changes, sort_keys=True) if event.changes else "",
-                    event.prev_hash,
-                    event.hash,
-                )
-            ]
+    """The events as CSV text in chunks (core/exports.py), formula-safe."""
+    rows = (
+        safe_row(
+            (
+                event.pk,
+                event.created_at.astimezone(tz).isoformat(),
+                event.actor_username,
+                event.actor_id or "",
+                LABELS.get(event.action, event.action),
+                event.action,
+                event.get_outcome_display(),
+                event.ip_address or "",
+                event.user_agent,
+                event.target_type,
+                event.target_id,
+                event.target_label,
+                json.dumps(event.changes, sort_keys=True) if event.changes else "",
+                event.prev_hash,
+                event.hash,
+            )
         )
+        for event in _rows(events)
+    )
+    return csv_chunks(CSV_HEADER, rows)
 
 
 def json_chunks(

@@ -2,7 +2,6 @@
 may do, as a streamed CSV, from the Users page. Needs users.manage; the
 download is audited."""
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from payportal.accounts.permissions import (
 from payportal.accounts.selectors import users as selectors
 from payportal.audit import actions
 from payportal.audit.services import record_event
+from payportal.core.exports import csv_chunks, safe_row
 
 HEADER = [
     "Username",
@@ -33,19 +33,6 @@ HEADER = [
     "Created at",
     "Created by",
 ]
-# A spreadsheet runs a cell starting with these as a formula (CWE-1236).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _permissions(user: User) -> str:
@@ -56,28 +43,26 @@ def _permissions(user: User) -> str:
 
 
 def _lines(users: Iterator[User], *, mfa_ids: set[int], tz: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(HEADER)
-    for user in users:
-        yield writer.writerow(
-            [
-                _cell(value)
-                for value in (
-                    user.username,
-                    user.full_name,
-                    user.email,
-                    user.role.name,
-                    _permissions(user),
-                    "Active" if user.is_active else "Inactive",
-                    "On" if user.pk in mfa_ids else "Off",
-                    user.last_login.astimezone(tz).isoformat()
-                    if user.last_login
-                    else "Never",
-                    user.created_at.astimezone(tz).isoformat(),
-                    user.created_by.username if user.created_by else "",
-                )
-            ]
+    rows = (
+        safe_row(
+            (
+                user.username,
+                user.full_name,
+                user.email,
+                user.role.name,
+                _permissions(user),
+                "Active" if user.is_active else "Inactive",
+                "On" if user.pk in mfa_ids else "Off",
+                user.last_login.astimezone(tz).isoformat()
+                if user.last_login
+                else "Never",
+                user.created_at.astimezone(tz).isoformat(),
+                user.created_by.username if user.created_by else "",
+            )
         )
+        for user in users
+    )
+    return csv_chunks(HEADER, rows)
 
 
 @permission_required(USERS_MANAGE)

@@ -3,11 +3,15 @@ password and unlock. Every view needs users.manage; another firm's user is
 a 404 whatever the method.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from payportal.accounts import lockout
@@ -25,6 +29,11 @@ from payportal.accounts.selectors import users as selectors
 from payportal.accounts.services import mfa as mfa_services
 from payportal.accounts.services import users as services
 from payportal.core.htmx import redirect_to, render_page
+from payportal.core.templatetags.portal import (
+    escaped_row,
+    short_datetime,
+    url_for_ids,
+)
 
 LIST_TEMPLATE = "accounts/users/list.html"
 RECORD_TEMPLATE = "accounts/users/detail.html"
@@ -52,6 +61,30 @@ def _sort_columns(sort_key: str, descending: bool) -> dict[str, dict[str, str]]:
     return columns
 
 
+def _rows(users: Iterable[User]) -> list[dict[str, Any]]:
+    """What each row of the list shows, as escaped text."""
+    record_url = url_for_ids("accounts:user_detail")
+    rows = []
+    for user in users:
+        # The time zone in force, as the template's |date would use.
+        last_login = user.last_login and timezone.localtime(user.last_login)
+        rows.append(
+            escaped_row(
+                url=record_url(user.pk),
+                username=user.username,
+                full_name=user.full_name,
+                email=user.email,
+                role=user.role.name,
+                status=user.status,
+                status_class=user.status.lower(),
+                locked=user.is_locked,
+                last_login_iso=last_login.isoformat() if last_login else "",
+                last_login=short_datetime(last_login) if last_login else "",
+            )
+        )
+    return rows
+
+
 @permission_required(USERS_MANAGE)
 @require_safe
 def user_list(request: HttpRequest) -> HttpResponse:
@@ -66,6 +99,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     sort_key, descending = selectors.parse_sort(filters["sort"])
     context = {
         "page": page,
+        "rows": _rows(page.rows),
         "roles": roles,
         "filters": filters,
         "filtered": bool(filters["q"] or filters["status"] or filters["role_id"]),

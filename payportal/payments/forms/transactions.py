@@ -13,6 +13,7 @@ from django import forms
 
 from payportal.core.money import exponent, format_amount, parse_amount
 from payportal.core.validators import reject_card_numbers
+from payportal.payments.forms import widgets
 from payportal.payments.models import Account, Payment
 from payportal.payments.selectors.payments import DEFAULT_SORT, parse_sort
 
@@ -25,14 +26,6 @@ def amount_example(currency: str) -> str:
     return format_amount(1250 * 10 ** max(exponent(currency) - 2, 0), currency)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class SearchInput(forms.TextInput):
-    input_type = "search"
-
-
 class TransactionFilterForm(forms.Form):
     # The search is not stored, yet a card number is refused here too: it
     # would otherwise be searched for, kept in the page's address and in an
@@ -43,20 +36,30 @@ class TransactionFilterForm(forms.Form):
         required=False,
         max_length=200,
         validators=[reject_card_numbers],
-        widget=SearchInput,
+        widget=widgets.SearchInput,
     )
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_to = forms.DateField(label="To", required=False, widget=DateInput)
+    date_from = forms.DateField(label="From", required=False, widget=widgets.DateInput)
+    date_to = forms.DateField(label="To", required=False, widget=widgets.DateInput)
     status = forms.ChoiceField(
         label="Status",
         required=False,
         choices=[("", "All"), *Payment.Status.choices],
+        widget=widgets.Select,
     )
-    amount_min = forms.CharField(label="Amount from", required=False, max_length=30)
-    amount_max = forms.CharField(label="Amount to", required=False, max_length=30)
-    last4 = forms.CharField(label="Last four", required=False, max_length=20)
+    amount_min = forms.CharField(
+        label="Amount from", required=False, max_length=30, widget=widgets.TextInput
+    )
+    amount_max = forms.CharField(
+        label="Amount to", required=False, max_length=30, widget=widgets.TextInput
+    )
+    last4 = forms.CharField(
+        label="Last four", required=False, max_length=20, widget=widgets.TextInput
+    )
     account = forms.ChoiceField(
-        label="Account", required=False, choices=[("", "All"), *Account.choices]
+        label="Account",
+        required=False,
+        choices=[("", "All"), *Account.choices],
+        widget=widgets.Select,
     )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -6,6 +6,8 @@ Every view with an id fetches the chargeback first, so another firm's id
 is a 404 whatever the method. Dates show in the firm's time zone.
 """
 
+from collections.abc import Iterable
+from datetime import tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +28,11 @@ from django.views.decorators.http import require_safe
 from payportal.accounts import permissions as p
 from payportal.core.htmx import redirect_to, render_page
 from payportal.core.money import format_money
+from payportal.core.templatetags.portal import (
+    escaped_row,
+    short_date,
+    url_for_ids,
+)
 from payportal.payments.forms.disputes import (
     DisputeFilterForm,
     EvidenceFileForm,
@@ -64,6 +71,34 @@ def _error_messages(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _rows(disputes: Iterable[Dispute], *, tz: tzinfo) -> list[dict[str, Any]]:
+    """What each row of the Chargebacks page shows, as escaped text."""
+    record_url = url_for_ids("payments:dispute_detail")
+    payment_url = url_for_ids("payments:payment_detail")
+    statuses = dict(Dispute.Status.choices)
+    reasons = dict(Dispute.Reason.choices)
+    rows = []
+    for dispute in disputes:
+        due_by = timezone.localtime(dispute.evidence_due_by, tz)
+        payment = dispute.payment
+        rows.append(
+            escaped_row(
+                url=record_url(dispute.pk),
+                due_iso=due_by.isoformat(),
+                due_date=short_date(due_by),
+                due_kind=dispute.due.kind,
+                due_label=dispute.due.label,
+                status=dispute.status,
+                status_label=statuses.get(dispute.status, dispute.status),
+                amount=format_money(dispute.amount, dispute.currency),
+                reason=reasons.get(dispute.reason, dispute.reason),
+                payment_url=payment_url(dispute.payment_id),
+                payment=payment.reference or payment.processor_ref,
+            )
+        )
+    return rows
+
+
 @p.permission_required(p.PAYMENTS_VIEW)
 @require_safe
 def dispute_list(request: HttpRequest) -> HttpResponse:
@@ -76,6 +111,7 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page": page,
+        "rows": _rows(page.rows, tz=request.merchant.tz),
         "filters": filters,
         "status_choices": [
             (key, label) for key, (label, _) in selectors.STATUS_FILTERS.items()

@@ -7,10 +7,16 @@ works without JavaScript (htmx swaps the card in place):
 again with what was typed; ``step=confirm`` -> ``create_refund``.
 """
 
+from collections.abc import Iterable
+from datetime import tzinfo
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import (
     require_http_methods,
     require_safe,
@@ -19,8 +25,13 @@ from django.views.decorators.http import (
 from payportal.accounts import permissions as p
 from payportal.core.htmx import redirect_to, render_page
 from payportal.core.money import format_amount, format_money
+from payportal.core.templatetags.portal import (
+    escaped_row,
+    short_datetime,
+    url_for_ids,
+)
 from payportal.payments.forms.refunds import RefundFilterForm, RefundForm
-from payportal.payments.models import Payment, Refund
+from payportal.payments.models import Account, Payment, Refund
 from payportal.payments.selectors import refunds as selectors
 from payportal.payments.services import refunds as services
 
@@ -158,6 +169,38 @@ def _confirm_refund(
     return _render_form(request, payment, refundable=refundable, form=form)
 
 
+def _rows(refunds: Iterable[Refund], *, tz: tzinfo) -> list[dict[str, Any]]:
+    """What each row of the Refunds page shows, as escaped text."""
+    payment_url = url_for_ids("payments:payment_detail")
+    statuses = dict(Refund.Status.choices)
+    reasons = dict(Refund.Reason.choices)
+    accounts = dict(Account.choices)
+    rows = []
+    for refund in refunds:
+        created = timezone.localtime(refund.created_at, tz)
+        payment = refund.payment
+        rows.append(
+            escaped_row(
+                payment_url=payment_url(refund.payment_id),
+                created_iso=created.isoformat(),
+                created=short_datetime(created),
+                amount=format_money(refund.amount, refund.currency),
+                status=refund.status,
+                status_label=statuses.get(refund.status, refund.status),
+                failure_reason=refund.failure_reason,
+                reason=reasons.get(refund.reason, refund.reason),
+                note=Truncator(refund.note).chars(80) if refund.note else "",
+                payment=payment.reference or payment.processor_ref,
+                # None: the processor's own refund, nobody in the firm.
+                requested_by=(
+                    refund.created_by.full_name if refund.created_by else None
+                ),
+                account=accounts.get(payment.account, payment.account),
+            )
+        )
+    return rows
+
+
 @p.permission_required(p.PAYMENTS_VIEW)
 @require_safe
 def refund_list(request: HttpRequest) -> HttpResponse:
@@ -172,6 +215,7 @@ def refund_list(request: HttpRequest) -> HttpResponse:
     can_approve = request.user.can(p.REFUNDS_APPROVE)
     context = {
         "page": page,
+        "rows": _rows(page.rows, tz=request.merchant.tz),
         "filter_form": filter_form,
         "filters": filters,
         "filtered": any(filters.values()),
