@@ -104,7 +104,12 @@ DATABASES = {
     "default": env.dj_db_url(
         "DATABASE_URL",
         f"sqlite:///{DATA_DIR / 'payportal.sqlite3'}",
-        conn_max_age=env.int("PAYPORTAL_DB_CONN_MAX_AGE", 0),
+        # Each server thread keeps its connection for a minute: a new
+        # PostgreSQL connection per request tripled the load test's latency
+        # (docs/performance.md). Checked before reuse, so a restarted
+        # database costs one failed request at most.
+        conn_max_age=env.int("PAYPORTAL_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -8,8 +8,9 @@ chargebacks) can name their payment without reading it back.
 """
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,19 +54,24 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     return list(range(top + 1, top + 1 + count))
 
 
-def datetime_text() -> Callable[[datetime], str]:
-    """A function writing a UTC datetime as the loaders store it: SQLite's
-    text form (what Django stores: UTC, no offset) or PostgreSQL's
-    timestamptz input. Made once per load: it runs for every value."""
-    suffix = "+00" if connection.vendor == "postgresql" else ""
+@dataclass(frozen=True)
+class DatetimeText:
+    """Writes a UTC datetime as the loaders store it: SQLite's text form
+    (what Django stores: UTC, no offset) or PostgreSQL's timestamptz input
+    (``suffix`` "+00"). A plain object, so a generator process can take it."""
 
-    def text(value: datetime) -> str:
+    suffix: str
+
+    def __call__(self, value: datetime) -> str:
         # Naive datetimes are UTC already (the generators make them so).
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ") + suffix
+        return value.isoformat(" ") + self.suffix
 
-    return text
+
+def datetime_text() -> DatetimeText:
+    """The datetime writer for the current database."""
+    return DatetimeText("+00" if connection.vendor == "postgresql" else "")
 
 
 def insert_rows(
@@ -94,6 +100,36 @@ def insert_rows(
 def json_text(value: Any) -> str:
     """A JSON column's value, written as text by both loaders."""
     return json.dumps(value)
+
+
+def add_to_totals(
+    model: type[Model],
+    keys: Sequence[str],
+    figures: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Add ``rows`` (``keys`` then ``figures``) to ``model``'s table: a new
+    row per new key, else each figure added to the stored one. One
+    ``INSERT ... ON CONFLICT DO UPDATE`` for all rows (SQLite and
+    PostgreSQL); ``keys`` must be a unique constraint of the table."""
+    if not rows:
+        return
+    table = model._meta.db_table
+    key_columns = columns_for(model, keys)
+    figure_columns = [model._meta.get_field(name).column for name in figures]
+    names = ", ".join(f'"{column}"' for column in key_columns + figure_columns)
+    marks = ", ".join("%s" for _ in range(len(key_columns) + len(figure_columns)))
+    conflict = ", ".join(f'"{column}"' for column in key_columns)
+    updates = ", ".join(
+        f'"{column}" = "{table}"."{column}" + excluded."{column}"'
+        for column in figure_columns
+    )
+    sql = (
+        f'INSERT INTO "{table}" ({names}) VALUES ({marks}) '  # noqa: S608 - ours
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _existing_indexes(model: type[Model]) -> set[str]:

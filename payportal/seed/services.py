@@ -1,5 +1,9 @@
 """Fill a database with realistic firms, staff and card activity, fast.
 
+Large loads drop the list indexes and the search indexes' upkeep
+(core/search.py) and build them once at the end; a run that was killed in
+between has them built again by the next run.
+
 Firms, their roles and first logins are made through the merchant and
 role services (audited, as in real life). Staff, payments, refunds and
 chargebacks are bulk-inserted in batches of ``BATCH`` rows, each batch in
@@ -10,10 +14,11 @@ generated from there (``data.batch_random`` makes every batch the same
 whichever run makes it).
 """
 
+import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
@@ -26,6 +31,7 @@ from django.utils import timezone
 from payportal.accounts.models import Role, User
 from payportal.accounts.permissions import PRESETS
 from payportal.accounts.services import roles as role_services
+from payportal.core import search
 from payportal.merchants import services as merchant_services
 from payportal.merchants.models import Merchant
 from payportal.payments.models import DailyTotal, Dispute, Payment, Refund
@@ -109,11 +115,24 @@ def ensure_firm(firm: int, password: str) -> SeedLogin:
 
 @contextmanager
 def fast_writes() -> Iterator[None]:
-    """SQLite: skip the fsync per batch while loading (a crash loses at most
-    the batches since the last checkpoint, which the next run makes again)."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    """Session settings for a bulk load. SQLite: no fsync per batch (a crash
+    loses at most the batches since the last checkpoint, which the next run
+    makes again). PostgreSQL: commits without waiting for the disk (the
+    same trade), and memory enough to build the indexes in one pass."""
+    if connection.in_atomic_block:
         # (SQLite refuses the change inside a transaction, as in tests.)
         yield
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+                cursor.execute("RESET maintenance_work_mem")
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous=OFF")
@@ -170,8 +189,7 @@ def seed_users(login: SeedLogin, firm: int, plan: SeedPlan, progress: Progress) 
 def _add_totals(merchant: Merchant, totals: dict) -> None:
     """Add the batch's daily-total figures (``data.Batch.totals``), summed
     per firm day and account: what the services would have added row by
-    row. The caller's transaction holds the write; the seed is the firm's
-    only writer."""
+    row, in one upsert."""
     tz = merchant.tz
     summed: dict[tuple[date, str], dict[str, int]] = defaultdict(
         lambda: defaultdict(int)
@@ -182,39 +200,17 @@ def _add_totals(merchant: Merchant, totals: dict) -> None:
         for name, value in zip(data.TOTAL_FIELDS, figures, strict=True):
             if value:
                 summed[(day, account)][name] += value
-    # One read of the rows these days already have, then one bulk update
-    # and one bulk insert: a batch spans weeks of days.
-    existing = {
-        (row.day, row.account): row
-        for row in DailyTotal.objects.filter(
-            merchant=merchant,
-            currency=merchant.currency,
-            day__in={day for day, _ in summed},
-        )
-    }
-    changed, new = [], []
-    fields: set[str] = set()
-    for (day, account), deltas in summed.items():
-        row = existing.get((day, account))
-        if row is None:
-            new.append(
-                DailyTotal(
-                    merchant=merchant,
-                    day=day,
-                    account=account,
-                    currency=merchant.currency,
-                    **deltas,
-                )
-            )
-            continue
-        for name, value in deltas.items():
-            setattr(row, name, getattr(row, name) + value)
-            fields.add(name)
-        changed.append(row)
-    if changed:
-        DailyTotal.objects.bulk_update(changed, sorted(fields), batch_size=500)
-    if new:
-        DailyTotal.objects.bulk_create(new, batch_size=500)
+    rows = [
+        (merchant.pk, day, account, merchant.currency)
+        + tuple(deltas.get(name, 0) for name in data.TOTAL_FIELDS)
+        for (day, account), deltas in summed.items()
+    ]
+    bulk.add_to_totals(
+        DailyTotal,
+        ("merchant_id", "day", "account", "currency"),
+        data.TOTAL_FIELDS,
+        rows,
+    )
 
 
 def seed_payments(
@@ -248,26 +244,38 @@ def seed_payments(
     )
     payments = refunds = disputes = 0
 
-    def make(span: tuple[int, int]) -> data.Batch:
-        first, stop = span
-        rng = data.batch_random(plan.seed, firm, first)
-        return data.payment_batch(payment_plan, rng, first, stop)
-
-    # The next batch is generated in a thread while this one is written
-    # (the database works with the GIL released much of the time).
+    # Batches are generated in another process while this one writes (two
+    # cores: Python makes rows on one, the database stores them on the
+    # other), one batch ahead.
     spans = list(_batches(have, want))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(make, spans[0])
+    with ProcessPoolExecutor(max_workers=1, mp_context=_fork()) as pool:
+        upcoming = pool.submit(_make_batch, payment_plan, plan.seed, spans[0])
         for n, _span in enumerate(spans):
             batch = upcoming.result()
             if n + 1 < len(spans):
-                upcoming = pool.submit(make, spans[n + 1])
+                upcoming = pool.submit(
+                    _make_batch, payment_plan, plan.seed, spans[n + 1]
+                )
             _write_payments(merchant, batch)
             payments += len(batch.payments)
             refunds += len(batch.refunds)
             disputes += len(batch.disputes)
             progress(len(batch.payments))
     return payments, refunds, disputes
+
+
+def _fork() -> multiprocessing.context.BaseContext:
+    # Fork: the child needs no set-up and touches no database connection
+    # (it only computes rows, and exits without running finalisers).
+    return multiprocessing.get_context("fork")
+
+
+def _make_batch(
+    payment_plan: data.PaymentPlan, seed: int, span: tuple[int, int]
+) -> data.Batch:
+    start, stop = span
+    rng = data.batch_random(seed, payment_plan.firm, start)
+    return data.payment_batch(payment_plan, rng, start, stop)
 
 
 def _write_payments(merchant: Merchant, batch: data.Batch) -> None:
@@ -316,19 +324,28 @@ def seed(plan: SeedPlan, progress: Progress = lambda n: None) -> SeedResult:
     result = SeedResult(logins=[])
     # Indexes a stopped run left dropped come back first.
     bulk.restore_indexes(User, Payment, Refund, Dispute)
+    search.restore_search_indexes(User, Payment)
     users, payments = rows_to_add(plan)
     with fast_writes():
         result.logins = [
             ensure_firm(firm, plan.password) for firm in range(1, plan.merchants + 1)
         ]
         started = time.perf_counter()
-        with bulk.indexes_deferred(User, defer=_large(User, users)):
+        large = _large(User, users)
+        with (
+            bulk.indexes_deferred(User, defer=large),
+            search.search_indexes_deferred(User, defer=large),
+        ):
             for firm, login in enumerate(result.logins, start=1):
                 result.users_added += seed_users(login, firm, plan, progress)
         result.user_seconds = time.perf_counter() - started
         started = time.perf_counter()
         deferred = (Payment, Refund, Dispute)
-        with bulk.indexes_deferred(*deferred, defer=_large(Payment, payments)):
+        large = _large(Payment, payments)
+        with (
+            bulk.indexes_deferred(*deferred, defer=large),
+            search.search_indexes_deferred(Payment, defer=large),
+        ):
             for firm, login in enumerate(result.logins, start=1):
                 added = seed_payments(login, firm, plan, progress)
                 result.payments_added += added[0]
