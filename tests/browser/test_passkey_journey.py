@@ -37,7 +37,9 @@ def test_journey_passkey_added_from_profile_then_signs_in(
     now = time.time()
     time_machine.shift(timedelta(seconds=(int(now) // 30 + 1) * 30 + 1 - now))
     context = browser.new_context()
-    context.set_default_timeout(5_000)
+    # Generous: the passkey ceremony runs in the browser, and CI machines can
+    # be busy.
+    context.set_default_timeout(15_000)
     try:
         page = context.new_page()
         console = []
