@@ -374,20 +374,28 @@ def _in_sequence(events: list[TimelineEvent]) -> list[TimelineEvent]:
     return events
 
 
+# A payment has a few refunds and chargebacks: they are read through the
+# payment's index and put in order here. Ordered in SQL, SQLite would walk
+# the firm's (merchant, created_at) index instead, reading every refund of
+# the firm (48 ms at 135,000 refunds).
+
+
 def _payment_refunds(payment: Payment) -> list[Refund]:
-    return list(
+    refunds = (
         Refund.objects.filter(merchant_id=payment.merchant_id, payment=payment)
         .select_related("created_by", "approved_by")
-        .order_by("created_at", "id")
+        .order_by()  # no SQL order: see above
     )
+    return sorted(refunds, key=lambda refund: (refund.created_at, refund.pk))
 
 
 def _payment_disputes(payment: Payment) -> list[Dispute]:
-    return list(
+    disputes = (
         Dispute.objects.filter(merchant_id=payment.merchant_id, payment=payment)
         .select_related("submitted_by", "accepted_by")
-        .order_by("opened_at", "id")
+        .order_by()
     )
+    return sorted(disputes, key=lambda dispute: (dispute.opened_at, dispute.pk))
 
 
 def payment_timeline(
