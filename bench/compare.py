@@ -532,7 +532,10 @@ def time_export(client: Any, url: str) -> dict[str, Any]:
         lines += chunk.count(b"\n")
         if chunks % RSS_EVERY_CHUNKS == 0:
             peak = max(peak, resident_bytes())
-    response.close()
+    # No response.close() here: the test client closes a streamed response
+    # when its content runs out, with the connection-closing signal held
+    # off. A second close() would fire it, and inside the test suite's
+    # transaction that closes the PostgreSQL connection.
     seconds = time.perf_counter() - started
     peak = max(peak, resident_bytes())
     rows = max(lines - 1, 0)
