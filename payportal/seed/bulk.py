@@ -7,7 +7,6 @@ out before the insert (``reserve_ids``) so dependent rows (refunds,
 chargebacks) can name their payment without reading it back.
 """
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,11 +94,6 @@ def insert_rows(
     connection.ensure_connection()
     # The raw connection skips Django's per-row parameter handling.
     connection.connection.executemany(sql, rows)
-
-
-def json_text(value: Any) -> str:
-    """A JSON column's value, written as text by both loaders."""
-    return json.dumps(value)
 
 
 def add_to_totals(

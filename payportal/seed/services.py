@@ -16,7 +16,6 @@ whichever run makes it).
 
 import multiprocessing
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -194,19 +193,16 @@ def _add_totals(merchant: Merchant, totals: dict) -> None:
     per firm day and account: what the services would have added row by
     row, in one upsert."""
     tz = merchant.tz
-    summed: dict[tuple[date, str], dict[str, int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
+    summed: dict[tuple[date, str], list[int]] = {}
     for (quarter, account), figures in totals.items():
         utc = (data.EPOCH + data.QUARTER * quarter).replace(tzinfo=UTC)
         day = timezone.localtime(utc, tz).date()
-        for name, value in zip(data.TOTAL_FIELDS, figures, strict=True):
-            if value:
-                summed[(day, account)][name] += value
+        total = summed.setdefault((day, account), [0] * len(data.TOTAL_FIELDS))
+        for n, value in enumerate(figures):
+            total[n] += value
     rows = [
-        (merchant.pk, day, account, merchant.currency)
-        + tuple(deltas.get(name, 0) for name in data.TOTAL_FIELDS)
-        for (day, account), deltas in summed.items()
+        (merchant.pk, day, account, merchant.currency, *figures)
+        for (day, account), figures in summed.items()
     ]
     bulk.add_to_totals(
         DailyTotal,
