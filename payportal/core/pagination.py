@@ -63,7 +63,8 @@ def _after(key: str, value: Any, pk: int, *, descending: bool, nullable: bool) -
     return rows
 
 
-def _ordering(key: str, *, descending: bool, nullable: bool) -> list[Any]:
+def ordering(key: str, *, descending: bool, nullable: bool) -> list[Any]:
+    """``key`` then primary key, in page order (NULLs as smallest)."""
     # A NULLS clause only where NULLs can be: on a NOT NULL column it would
     # stop PostgreSQL from reading the rows in the order of a plain index.
     # Nullable keys need a matching index on PostgreSQL (NULLS FIRST), see
@@ -74,6 +75,41 @@ def _ordering(key: str, *, descending: bool, nullable: bool) -> list[Any]:
         return [order, F("pk").desc()]
     order = field.asc(nulls_first=True) if nullable else field.asc()
     return [order, F("pk").asc()]
+
+
+@dataclass(frozen=True)
+class Seek:
+    """Where a keyset page starts: the rows after the cursor (all rows
+    without one) and the order to read them in."""
+
+    rows: Q
+    order: list[Any]
+    # Reading back from a ``before`` cursor (the rows come out reversed).
+    backwards: bool
+    # A valid ``after`` cursor was given: there is a page before this one.
+    forward: bool
+
+
+def seek(
+    model: type[Model],
+    *,
+    key: str,
+    descending: bool = False,
+    after: str | None = None,
+    before: str | None = None,
+) -> Seek:
+    """Decode the page's cursor (``before`` first; a cursor that does not
+    decode is ignored) into the rows it starts from and their order."""
+    nullable = model._meta.get_field(key).null
+    rows, backwards, forward = Q(), False, False
+    if before and (decoded := decode_cursor(model, key, before)):
+        backwards = True
+        rows = _after(key, *decoded, descending=not descending, nullable=nullable)
+    elif after and (decoded := decode_cursor(model, key, after)):
+        forward = True
+        rows = _after(key, *decoded, descending=descending, nullable=nullable)
+    order = ordering(key, descending=descending != backwards, nullable=nullable)
+    return Seek(rows=rows, order=order, backwards=backwards, forward=forward)
 
 
 def keyset_page(
@@ -90,34 +126,20 @@ def keyset_page(
     ``after`` moves forward from a cursor, ``before`` moves back; a cursor
     that does not decode is ignored (first page), never a 500.
     """
-    model = queryset.model
-    nullable = model._meta.get_field(key).null
-    backwards = False
-    qs = queryset
-    if before and (decoded := decode_cursor(model, key, before)):
-        backwards = True
-        qs = qs.filter(
-            _after(key, *decoded, descending=not descending, nullable=nullable)
-        )
-    elif after and (decoded := decode_cursor(model, key, after)):
-        qs = qs.filter(_after(key, *decoded, descending=descending, nullable=nullable))
-    else:
-        after = None
-    rows = list(
-        qs.order_by(
-            *_ordering(key, descending=descending != backwards, nullable=nullable)
-        )[: size + 1]
+    start = seek(
+        queryset.model, key=key, descending=descending, after=after, before=before
     )
+    rows = list(queryset.filter(start.rows).order_by(*start.order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
-    if backwards:
+    if start.backwards:
         rows.reverse()
 
     def cursor(row: Any) -> str:
         return encode_cursor(getattr(row, key), row.pk)
 
-    has_next = more if not backwards else True
-    has_prev = (more if backwards else bool(after)) and bool(rows)
+    has_next = more if not start.backwards else True
+    has_prev = (more if start.backwards else start.forward) and bool(rows)
     return Page(
         rows=rows,
         next_cursor=cursor(rows[-1]) if rows and has_next else None,

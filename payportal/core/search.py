@@ -74,10 +74,9 @@ from django.db.models.expressions import RawSQL
 from payportal.core.pagination import (
     PAGE_SIZE,
     Page,
-    _after,
-    _ordering,
-    decode_cursor,
     keyset_page,
+    ordering,
+    seek,
 )
 
 # Rows of the page's order the probe reads. A term found in at least
@@ -253,27 +252,6 @@ def _same_columns(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return rows
 
 
-def _cursor(
-    model: type[Model],
-    *,
-    key: str,
-    descending: bool,
-    after: str | None,
-    before: str | None,
-) -> tuple[Q, list[Any]]:
-    """The rows keyset_page reads from, and the order it reads them in."""
-    nullable = model._meta.get_field(key).null
-    backwards = False
-    rows = Q()
-    if before and (decoded := decode_cursor(model, key, before)):
-        backwards = True
-        rows = _after(key, *decoded, descending=not descending, nullable=nullable)
-    elif after and (decoded := decode_cursor(model, key, after)):
-        rows = _after(key, *decoded, descending=descending, nullable=nullable)
-    order = _ordering(key, descending=descending != backwards, nullable=nullable)
-    return rows, order
-
-
 def search_page(
     queryset: QuerySet[Any],
     *,
@@ -306,9 +284,10 @@ def search_page(
     term_grams = grams(term, words=words)
     if not term_grams or not _indexed():
         return page(matching)
-    rows_after, order = _cursor(
+    start = seek(
         queryset.model, key=key, descending=descending, after=after, before=before
     )
+    rows_after, order = start.rows, start.order
     hit = ExpressionWrapper(search.matches(term), output_field=BooleanField())
     probe = list(
         queryset.filter(rows_after)
@@ -328,7 +307,7 @@ def search_page(
     # their text (the firm's newest by id would do, but no index of a
     # firm's rows is in id order).
     nullable = queryset.model._meta.get_field(search.sample_key).null
-    sample_order = _ordering(search.sample_key, descending=True, nullable=nullable)
+    sample_order = ordering(search.sample_key, descending=True, nullable=nullable)
     sample = list(
         queryset.order_by(*sample_order)
         .annotate(_search_hit=hit)
