@@ -21,9 +21,7 @@ ROWS_PER_CHUNK = 500
 def safe_cell(value: Any) -> Any:
     """``value``, with an apostrophe in front when text would be read as a
     formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return safe_texts(value)[0] if isinstance(value, str) else value
 
 
 def safe_row(row: Iterable[Any]) -> list[Any]:
