@@ -6,7 +6,7 @@
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 
 # ISO 4217 minor-unit exponents that are not 2.
 _EXPONENTS = {
@@ -16,10 +16,42 @@ _EXPONENTS = {
     "XOF": 0, "XPF": 0,
 }  # fmt: skip
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
+# The characters other than ASCII letters whose upper case is made of ASCII
+# letters: exponent() upper-cases, so it reads "\u0131qd" (dotless i) as
+# IQD. A test checks this table against every character.
+_UPPER_FROM_OTHER = {
+    "\u00df": "SS", "\u0131": "I", "\u017f": "S", "\ufb00": "FF", "\ufb01": "FI",
+    "\ufb02": "FL", "\ufb03": "FFI", "\ufb04": "FFL", "\ufb05": "ST", "\ufb06": "ST",
+}  # fmt: skip
 
 
 def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
+
+
+def spellings(code: str) -> list[str]:
+    """Every text whose ``str.upper()`` is ``code`` (capital ASCII letters):
+    ``spellings("JP")`` -> ``["JP", "Jp", "jP", "jp"]``."""
+    if not code:
+        return [""]
+    firsts = {code[0]: code[0], code[0].lower(): code[0], **_UPPER_FROM_OTHER}
+    return [
+        first + rest
+        for first, upper in firsts.items()
+        if code.startswith(upper)
+        for rest in spellings(code[len(upper) :])
+    ]
+
+
+@cache
+def currencies_by_exponent() -> dict[int, tuple[str, ...]]:
+    """Every currency text ``exponent`` gives other than 2 decimals, by its
+    decimals, in every spelling ``exponent`` accepts ("JPY", "jpy", ...):
+    for SQL that must agree with it (the transactions export)."""
+    texts: dict[int, list[str]] = {}
+    for code, places in sorted(_EXPONENTS.items()):
+        texts.setdefault(places, []).extend(spellings(code))
+    return {places: tuple(found) for places, found in texts.items()}
 
 
 def format_amount(amount: int, currency: str) -> str:

@@ -8,12 +8,10 @@ streams rows from a cursor with flat memory.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import CharField, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from payportal.core import search
@@ -22,6 +20,7 @@ from payportal.core.money import format_money
 from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
 from payportal.merchants.models import Merchant
 from payportal.payments.models import Dispute, Payment, Refund
+from payportal.payments.selectors import export
 from payportal.payments.services.refunds import REFUNDABLE_STATUSES, refundable_amount
 
 # The sort the page offers: URL value -> model field. Each field has an
@@ -29,27 +28,6 @@ from payportal.payments.services.refunds import REFUNDABLE_STATUSES, refundable_
 SORT_FIELDS = {"date": "created_at", "amount": "amount"}
 DEFAULT_SORT = "-date"
 EXPORT_CHUNK_SIZE = 2_000
-# The columns the export reads, in its order. Card data is brand, last
-# four and expiry only: nothing else about a card is stored or shown.
-EXPORT_FIELDS = (
-    "created_at",
-    "amount",
-    "currency",
-    "status",
-    "account",
-    "card_brand",
-    "card_last4",
-    "card_exp_month",
-    "card_exp_year",
-    "cardholder_name",
-    "payer_email",
-    "client_name",
-    "reference",
-    "description",
-    "fee",
-    "refunded_amount",
-    "processor_ref",
-)
 # Large JSON columns the list never shows.
 _LIST_DEFERRED = ("raw", "metadata")
 
@@ -167,10 +145,10 @@ def iter_payments_for_export(
     q: str = "",
     sort: str = DEFAULT_SORT,
     chunk_size: int = EXPORT_CHUNK_SIZE,
-) -> Iterator[tuple[Any, ...]]:
-    """Every payment the same filters match, as tuples of EXPORT_FIELDS in
-    the page's order, read in chunks from a cursor (flat memory however
-    many rows)."""
+) -> Iterator[str]:
+    """Every payment the same filters match, in the page's order, as the
+    CSV export's lines, written by the database (selectors/export.py).
+    Read in chunks from a cursor: flat memory however many rows."""
     payments = _filtered(
         merchant=merchant,
         date_from=date_from,
@@ -185,18 +163,8 @@ def iter_payments_for_export(
     name, descending = parse_sort(sort)
     key = SORT_FIELDS[name]
     order = [f"-{key}", "-pk"] if descending else [key, "pk"]
-    rows = payments.order_by(*order)
-    if connection.vendor != "sqlite":
-        return rows.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
-    # SQLite keeps datetimes as UTC text: reading the text and parsing it
-    # here skips Django's per-row converter (a third of a large export's
-    # time).
-    text = rows.annotate(_created_text=Cast("created_at", CharField()))
-    fields = ("_created_text", *EXPORT_FIELDS[1:])
-    return (
-        (datetime.fromisoformat(row[0]).replace(tzinfo=UTC), *row[1:])
-        for row in text.values_list(*fields).iterator(chunk_size=chunk_size)
-    )
+    lines = export.csv_lines(payments.order_by(*order), merchant=merchant)
+    return lines.iterator(chunk_size=chunk_size)
 
 
 # --- The payment record ----------------------------------------------------

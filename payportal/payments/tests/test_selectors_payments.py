@@ -1,3 +1,4 @@
+import csv
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -5,7 +6,6 @@ from django.http import Http404
 
 from payportal.payments.models import Account, Dispute, Payment, Refund
 from payportal.payments.selectors.payments import (
-    EXPORT_FIELDS,
     get_payment,
     iter_payments_for_export,
     list_payments,
@@ -267,42 +267,37 @@ def test_list_payments_queries_once(merchant, three, django_assert_num_queries):
 # --- iter_payments_for_export --------------------------------------------------
 
 
-def test_iter_payments_for_export_yields_the_filtered_rows_in_order(
+# The Reference column of an export line.
+REFERENCE = 11
+
+
+def cells(line):
+    return next(csv.reader([line]))
+
+
+def test_iter_payments_for_export_yields_the_filtered_lines_in_order(
     merchant, other_merchant, three
 ):
     make(other_merchant, "theirs")
 
-    rows = list(
+    lines = list(
         iter_payments_for_export(merchant=merchant, amount_min=5_000, sort="date")
     )
 
-    assert [row[EXPORT_FIELDS.index("reference")] for row in rows] == ["A", "C"]
-    assert rows[0] == (
-        three[0].created_at,
-        5_000,
-        "USD",
-        "succeeded",
-        "operating",
-        "visa",
-        three[0].card_last4,
-        4,
-        2029,
-        three[0].cardholder_name,
-        three[0].payer_email,
-        three[0].client_name,
-        "A",
-        "Legal services",
-        175,
-        0,
-        three[0].processor_ref,
+    assert [cells(line)[REFERENCE] for line in lines] == ["A", "C"]
+    assert lines[0] == (
+        "2026-10-30T15:00:00+00:00,50.00,USD,Succeeded,Operating,visa,"
+        f"{three[0].card_last4},04/29,{three[0].cardholder_name},"
+        f"{three[0].payer_email},{three[0].client_name},A,Legal services,1.75,"
+        f"0.00,{three[0].processor_ref}\r\n"
     )
 
 
 def test_iter_payments_for_export_reads_in_chunks(merchant, three):
-    rows = iter_payments_for_export(merchant=merchant, chunk_size=1)
+    lines = iter_payments_for_export(merchant=merchant, chunk_size=1)
 
-    assert next(rows)[EXPORT_FIELDS.index("reference")] == "B"
-    assert [row[EXPORT_FIELDS.index("reference")] for row in rows] == ["C", "A"]
+    assert cells(next(lines))[REFERENCE] == "B"
+    assert [cells(line)[REFERENCE] for line in lines] == ["C", "A"]
 
 
 # --- the payment record --------------------------------------------------------

@@ -4,7 +4,7 @@ Every view needs payments.view (the export payments.export); another
 firm's payment is a 404.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import tzinfo
 from typing import Any
 
@@ -22,9 +22,9 @@ from django.views.decorators.http import require_safe
 from payportal.accounts import permissions as p
 from payportal.audit import actions
 from payportal.audit.services import record_event
-from payportal.core.exports import csv_chunks, safe_texts
+from payportal.core.exports import csv_line_chunks
 from payportal.core.htmx import render_page, wants_fragment
-from payportal.core.money import format_money, plain_amount_formatter
+from payportal.core.money import format_money
 from payportal.core.templatetags.portal import (
     escaped_row,
     short_datetime,
@@ -164,81 +164,6 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, LIST_TEMPLATE, context, fragment="results")
 
 
-def _export_rows(rows: Iterable[tuple[Any, ...]], *, tz: Any) -> Iterator[tuple]:
-    """CSV rows for the payments ``rows`` (EXPORT_FIELDS). A million rows
-    stream through here: amounts use one formatter per currency, and the
-    formula guard runs once per row over its text columns."""
-    statuses = dict(Payment.Status.choices)
-    accounts = dict(Account.choices)
-    amount_texts: dict[str, Any] = {}
-    for (
-        created_at,
-        amount,
-        currency,
-        status,
-        account,
-        brand,
-        last4,
-        exp_month,
-        exp_year,
-        cardholder,
-        payer_email,
-        client,
-        reference,
-        description,
-        fee,
-        refunded,
-        processor_ref,
-    ) in rows:
-        amount_text = amount_texts.get(currency)
-        if amount_text is None:
-            amount_text = amount_texts[currency] = plain_amount_formatter(currency)
-        expiry = (
-            f"{exp_month:02d}/{exp_year % 100:02d}" if exp_month and exp_year else ""
-        )
-        # Text from outside: cardholder, emails, references, the processor's
-        # values. Numbers, dates and our labels cannot start a formula.
-        (
-            currency_text,
-            brand,
-            last4,
-            cardholder,
-            payer_email,
-            client,
-            reference,
-            description,
-            processor_ref,
-        ) = safe_texts(
-            currency,
-            brand,
-            last4,
-            cardholder,
-            payer_email,
-            client,
-            reference,
-            description,
-            processor_ref,
-        )
-        yield (
-            created_at.astimezone(tz).isoformat(),
-            amount_text(amount),
-            currency_text,
-            statuses.get(status, status),
-            accounts.get(account, account),
-            brand,
-            last4,
-            expiry,
-            cardholder,
-            payer_email,
-            client,
-            reference,
-            description,
-            amount_text(fee),
-            amount_text(refunded),
-            processor_ref,
-        )
-
-
 @p.permission_required(p.PAYMENTS_EXPORT)
 @require_safe
 def payment_export(request: HttpRequest) -> HttpResponse:
@@ -256,9 +181,9 @@ def payment_export(request: HttpRequest) -> HttpResponse:
             "filters": [None, describe_filters(filters, currency=merchant.currency)]
         },
     )
-    rows = selectors.iter_payments_for_export(merchant=merchant, **filters)
+    lines = selectors.iter_payments_for_export(merchant=merchant, **filters)
     response = StreamingHttpResponse(
-        csv_chunks(EXPORT_HEADER, _export_rows(rows, tz=merchant.tz)),
+        csv_line_chunks(EXPORT_HEADER, lines),
         content_type="text/csv; charset=utf-8",
     )
     today = timezone.localdate(timezone=merchant.tz).isoformat()
