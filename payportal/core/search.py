@@ -23,6 +23,13 @@ bounded steps, whatever the data size:
    matches in the index: a fourth query) is found by walking the page's
    order to its next matches, which are near.
 
+Where the page's index also holds the searched columns folded into one
+upper-case value (the Users page by username, ``TextSearch.folded_keys``),
+the walk tests that value, read from the index, instead of upper-casing
+each column of each row. A walk to near matches then costs what the probe
+would, so there is no probe: the sample comes first, and its first tenth
+tells a common word (the rest is read for a rarer term: one more query).
+
 The rows are exactly those of the plain ``icontains`` query, in the same
 keyset order, on every path (the tests run each). Terms without a trigram
 the index can look up (fewer than three characters; on PostgreSQL, no two
@@ -48,9 +55,11 @@ stopped half-way.
 """
 
 import re
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -67,9 +76,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextField,
+    Value,
     Window,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 
 from payportal.core.pagination import (
     PAGE_SIZE,
@@ -120,22 +131,55 @@ class TextSearch:
     # order of the sample (see search_page).
     sample_key: str
     most: int = MOST
+    # PostgreSQL: the GIN indexes, by name, and the columns each one joins;
+    # by default one index, named ``index``, on all the columns. A term
+    # matches inside one column, so the rows holding all of its pieces in
+    # one index's text are still a superset of the matches. Two indexes of
+    # about the same size are built at once, on two cores, by a bulk load
+    # (PostgreSQL builds each GIN index on one core).
+    pg_indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Sort keys whose index also holds ``folded()`` (see ``matches``).
+    folded_keys: tuple[str, ...] = ()
 
-    def matches(self, term: str) -> Q:
-        """The exact condition: ``term`` in any column, ignoring case."""
+    def postgres_indexes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return self.pg_indexes or ((self.index, self.columns),)
+
+    def matches(self, term: str, *, key: str | None = None) -> Q:
+        """The exact condition: ``term`` in any column, ignoring case.
+
+        With the ``key`` of a page whose index holds ``folded()``, the same
+        condition as one LIKE on that value, read from the index, instead
+        of upper-casing each column of each row (on PostgreSQL, four times
+        what reading the row costs). The same rows: the database upper-cases
+        the joined columns as it does each one (letter by letter; no case
+        rule looks across a line break), and as no character but a line
+        break upper-cases to one, a term without one can only match within
+        a column. SQLite's LIKE and UPPER both change ASCII letters only.
+        """
+        if key is not None and self.folds(term, key=key):
+            pattern = f"%{connection.ops.prep_for_like_query(term)}%"
+            return Q(_Contains(self.folded(), Value(pattern)))
         condition = Q()
         for column in self.columns:
             condition |= Q(**{f"{column}__icontains": term})
         return condition
+
+    def folds(self, term: str, *, key: str) -> bool:
+        """Whether ``matches(term, key=key)`` tests the folded text."""
+        return key in self.folded_keys and _LINE_BREAK not in term and _indexed()
 
     def candidates(self, pieces: Sequence[str]) -> Q:
         """Rows holding every one of ``pieces`` (pieces of a term, see
         ``grams``), found through the trigram index: a superset of the rows
         whose text holds the term."""
         if connection.vendor == "postgresql":
+            # Needs the texts() aliases on the queryset.
             condition = Q()
-            for piece in pieces:
-                condition &= Q(_search_text__icontains=piece)
+            for alias in self.texts():
+                every = Q()
+                for piece in pieces:
+                    every &= Q(**{f"{alias}__icontains": piece})
+                condition |= every
             return condition
         # An FTS5 string: every character stands for itself, but a quote.
         query = " AND ".join('"{}"'.format(p.replace('"', '""')) for p in pieces)
@@ -143,9 +187,19 @@ class TextSearch:
         sql = f'SELECT rowid FROM "{self.index}" WHERE "{self.index}" MATCH %s'  # noqa: S608
         return Q(pk__in=RawSQL(sql, [query]))  # noqa: S611
 
-    def text(self) -> Func:
-        """The joined columns, exactly as the PostgreSQL index holds them."""
-        return _Joined(*(F(column) for column in self.columns))
+    def texts(self) -> dict[str, Func]:
+        """Per PostgreSQL index, an alias for ``candidates`` and the joined
+        columns, exactly as the index holds them."""
+        return {
+            f"_search_text_{n}": _Joined(*(F(column) for column in columns))
+            for n, (_, columns) in enumerate(self.postgres_indexes())
+        }
+
+    def folded(self) -> Func:
+        """The columns in upper case, one per line: what the indexes of
+        ``folded_keys`` hold (accounts migration 0008). The columns must be
+        NOT NULL (a NULL would make the whole value NULL)."""
+        return Upper(Lines(*(F(column) for column in self.columns)))
 
 
 class _Joined(Func):
@@ -155,11 +209,41 @@ class _Joined(Func):
     output_field = TextField()
 
 
+# What ``folded()`` joins the columns with.
+_LINE_BREAK = "\n"
+
+
+class Lines(Func):
+    # a || '<line break>' || b (a literal, as in the index: SQLite matches
+    # an indexed expression only to the same expression, not a parameter).
+    template = "(%(expressions)s)"
+    arg_joiner = f" || '{_LINE_BREAK}' || "
+    output_field = TextField()
+
+
+class _Contains(Func):
+    # ``text`` holds a LIKE pattern, ignoring case, as ``icontains`` tests
+    # a column (the backend's operator: on SQLite LIKE with an ESCAPE, on
+    # PostgreSQL LIKE UPPER(pattern)); ``text`` is upper case already.
+    output_field = BooleanField()
+
+    def as_sql(
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        text, pattern = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"{text[0]} {connection.operators['icontains'] % pattern[0]}"
+        return sql, (*text[1], *pattern[1])
+
+
 PAYMENTS = TextSearch(
     table="payments_payment",
     columns=("reference", "payer_email", "cardholder_name", "client_name"),
     index="payment_search",
     sample_key="created_at",
+    pg_indexes=(
+        ("payment_search", ("reference", "cardholder_name", "client_name")),
+        ("payment_search_email", ("payer_email",)),
+    ),
 )
 USERS = TextSearch(
     table="accounts_user",
@@ -167,6 +251,7 @@ USERS = TextSearch(
     index="user_search",
     sample_key="last_login",
     most=1_000,
+    folded_keys=("username",),
 )
 SEARCHES = (PAYMENTS, USERS)
 
@@ -288,38 +373,53 @@ def search_page(
         queryset.model, key=key, descending=descending, after=after, before=before
     )
     rows_after, order = start.rows, start.order
+    # The walk reads the page's index, with the test that index serves.
+    walked = queryset.filter(search.matches(term, key=key))
+    # Where that test reads the folded text (the Users page by username),
+    # a row walked costs what a row probed does, and a walk to near
+    # matches what the probe would: no probe, the sample comes first.
+    folds = search.folds(term, key=key)
     hit = ExpressionWrapper(search.matches(term), output_field=BooleanField())
-    probe = list(
-        queryset.filter(rows_after)
-        .order_by(*order)
-        .annotate(_search_hit=hit)
-        .values_list("pk", "_search_hit")[:window]
-    )
-    hits = [pk for pk, is_hit in probe if is_hit]
-    if len(hits) > size or len(probe) < window:
-        # The first size + 1 matches after the cursor are all in the
-        # window: fetch them by primary key.
-        return page(queryset.filter(pk__in=hits[: size + 1]))
-    # Few matches here. Whether the term is rare, or common but out of the
-    # way of this order (a surname, with users sorted by username: the
-    # Smiths sit together), and which of its trigrams are rare, is read
-    # from a sample of the rows in an order that has nothing to do with
-    # their text (the firm's newest by id would do, but no index of a
-    # firm's rows is in id order).
+    if not folds:
+        probe = list(
+            queryset.filter(rows_after)
+            .order_by(*order)
+            .annotate(_search_hit=hit)
+            .values_list("pk", "_search_hit")[:window]
+        )
+        hits = [pk for pk, is_hit in probe if is_hit]
+        if len(hits) > size or len(probe) < window:
+            # The first size + 1 matches after the cursor are all in the
+            # window: fetch them by primary key.
+            return page(queryset.filter(pk__in=hits[: size + 1]))
+    # Few matches here, or no probe. Whether the term is rare, or common
+    # but out of the way of this order (a surname, with users sorted by
+    # username: the Smiths sit together), and which of its trigrams are
+    # rare, is read from a sample of the rows in an order that has nothing
+    # to do with their text (the firm's newest by id would do, but no
+    # index of a firm's rows is in id order).
     nullable = queryset.model._meta.get_field(search.sample_key).null
     sample_order = ordering(search.sample_key, descending=True, nullable=nullable)
-    sample = list(
+    sampled = (
         queryset.order_by(*sample_order)
         .annotate(_search_hit=hit)
-        .values_list("_search_hit", *search.columns)[:SAMPLE]
+        .values_list("_search_hit", *search.columns)
     )
-    if sum(1 for row in sample if row[0]) >= common * len(sample):
-        return page(_walk(queryset, matching, rows_after, order, size))
+    # Without a probe, a common word is told from the sample's first tenth
+    # (its hits come early), and only a rarer term reads the rest.
+    head = SAMPLE // 10 if folds else SAMPLE
+    sample = list(sampled[:head])
+    if folds and len(sample) == head and _count_hits(sample) < common * SAMPLE:
+        sample += sampled[head:SAMPLE]
+    if _count_hits(sample) >= common * len(sample):
+        return page(_walk(queryset, walked, rows_after, order, size))
+    # Not common: the sample was read whole. Short of SAMPLE (and of
+    # ``window``), it holds all the rows, few enough to walk.
+    if folds and len(sample) < min(window, SAMPLE):
+        return page(_walk(queryset, walked, rows_after, order, size))
     chosen = rarest(term_grams, [row[1:] for row in sample], words=words)
     if connection.vendor == "postgresql":
-        found = matching.alias(_search_text=search.text()).filter(
-            search.candidates(chosen)
-        )
+        found = matching.alias(**search.texts()).filter(search.candidates(chosen))
     else:
         # SQLite, without statistics, would rather walk the firm's index in
         # page order (it guesses that a firm has ten rows) than look up the
@@ -338,7 +438,12 @@ def search_page(
         return result
     # So many matches that reading them all would cost more than walking
     # the page's order to the next ones.
-    return page(_walk(queryset, matching, rows_after, order, size))
+    return page(_walk(queryset, walked, rows_after, order, size))
+
+
+def _count_hits(sample: Sequence[Sequence[Any]]) -> int:
+    # The sample's rows that hold the term (their first value).
+    return sum(1 for row in sample if row[0])
 
 
 def _walk(
@@ -399,13 +504,16 @@ def sqlite_schema(search: TextSearch) -> dict[str, str]:
     }
 
 
-def postgres_index(search: TextSearch) -> str:
-    """The GIN index, as the migrations made it."""
-    joined = " || ' ' || ".join(search.columns)
-    return (
-        f"CREATE INDEX {search.index} ON {search.table} "
-        f"USING gin ((UPPER({joined})) gin_trgm_ops)"
-    )
+def postgres_indexes(search: TextSearch) -> dict[str, str]:
+    """The GIN indexes, by name, as the migrations made them."""
+    made = {}
+    for name, columns in search.postgres_indexes():
+        joined = " || ' ' || ".join(columns)
+        made[name] = (
+            f"CREATE INDEX {name} ON {search.table} "
+            f"USING gin ((UPPER({joined})) gin_trgm_ops)"
+        )
+    return made
 
 
 def _existing_sqlite(names: Sequence[str]) -> set[str]:
@@ -439,7 +547,8 @@ def drop_search_indexes(*models: type[Model]) -> None:
                 for name in _sqlite_triggers(search):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             elif connection.vendor == "postgresql":
-                cursor.execute(f"DROP INDEX IF EXISTS {search.index}")
+                for name in postgres_indexes(search):
+                    cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def restore_search_indexes(*models: type[Model]) -> list[str]:
@@ -461,26 +570,117 @@ def restore_search_indexes(*models: type[Model]) -> list[str]:
     about a twentieth of the table on SQLite, or half of it on PostgreSQL,
     is faster deferred."""
     rebuilt = []
-    for search in _for(models):
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                triggers = _sqlite_triggers(search)
-                missing = set(triggers) - _existing_sqlite(list(triggers))
-                if not missing:
-                    continue
-                for name in triggers:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-                fts = search.index
-                cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
-                for sql in triggers.values():
-                    cursor.execute(sql)
-                rebuilt.append(fts)
-            elif connection.vendor == "postgresql":
-                if _existing_postgres_index(search.index):
-                    continue
-                cursor.execute(postgres_index(search))
-                rebuilt.append(search.index)
+    for name, build in search_index_builds(*models):
+        build()
+        rebuilt.append(name)
     return rebuilt
+
+
+def search_index_builds(
+    *models: type[Model],
+) -> list[tuple[str, Callable[[], None]]]:
+    """The rebuilds ``restore_search_indexes`` would run, as (index name,
+    function) pairs, for a caller that runs them beside other index builds
+    (the seed command: one database session each on PostgreSQL)."""
+    builds: list[tuple[str, Callable[[], None]]] = []
+    for search in missing_search_indexes(*models):
+        if connection.vendor == "sqlite":
+            builds.append((search.index, partial(_rebuild_sqlite, search)))
+            continue
+        for name, sql in postgres_indexes(search).items():
+            if not _existing_postgres_index(name):
+                builds.append((name, partial(_execute, sql)))
+    return builds
+
+
+def missing_search_indexes(*models: type[Model]) -> list[TextSearch]:
+    """The models' searches whose index is not whole: on SQLite, a trigger
+    is missing (the FTS table is stale); on PostgreSQL, a GIN index."""
+    missing = []
+    for search in _for(models):
+        if connection.vendor == "sqlite":
+            triggers = _sqlite_triggers(search)
+            if set(triggers) - _existing_sqlite(list(triggers)):
+                missing.append(search)
+        elif connection.vendor == "postgresql":
+            if not all(map(_existing_postgres_index, postgres_indexes(search))):
+                missing.append(search)
+    return missing
+
+
+def _rebuild_sqlite(search: TextSearch) -> None:
+    triggers = _sqlite_triggers(search)
+    with connection.cursor() as cursor:
+        for name in triggers:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        fts = search.index
+        cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
+        for sql in triggers.values():
+            cursor.execute(sql)
+
+
+def _execute(sql: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def fts_build_apart(search: TextSearch, source: str, target: str) -> None:
+    """SQLite: build ``search``'s FTS index from the table in the database
+    file ``source`` into a new database file ``target``, with a connection
+    of its own. It only reads ``source`` (WAL lets it read while another
+    connection writes there, as the seed command builds the B-tree indexes
+    meanwhile, on the other core), and ``fts_install`` copies the result
+    in. The index is that of a contentless FTS5 table with the same
+    columns, tokenizer and detail, which holds the same records as the
+    external-content table's ``rebuild`` (the seed tests run FTS5's
+    integrity check against the table after an install)."""
+    columns = ", ".join(search.columns)
+    apart = sqlite3.connect(target, isolation_level=None)
+    try:
+        apart.execute("PRAGMA journal_mode=OFF")
+        apart.execute("PRAGMA synchronous=OFF")
+        apart.execute("ATTACH DATABASE ? AS source", [f"file:{source}?mode=ro"])
+        apart.execute(f"DROP TABLE IF EXISTS main.{search.index}")
+        apart.execute(
+            f"CREATE VIRTUAL TABLE main.{search.index} USING fts5({columns}, "
+            "content='', tokenize='trigram', detail='none', columnsize=0)"
+        )
+        apart.execute("BEGIN")
+        apart.execute(
+            f"INSERT INTO main.{search.index}(rowid, {columns}) "  # noqa: S608 - ours
+            f"SELECT id, {columns} FROM source.{search.table}"
+        )
+        apart.execute("COMMIT")
+    finally:
+        apart.close()
+
+
+def fts_install(search: TextSearch, db: Any, built: str) -> None:
+    """SQLite: replace the records of ``search``'s FTS table in ``db`` (a
+    sqlite3 connection, outside a transaction) with those that
+    ``fts_build_apart`` wrote to the file ``built``, and make its triggers,
+    in one transaction."""
+    fts = search.index
+    db.execute("ATTACH DATABASE ? AS built", [built])
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in _sqlite_triggers(search):
+                db.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for shadow in ("data", "idx"):
+                db.execute(f"DELETE FROM main.{fts}_{shadow}")  # noqa: S608 - ours
+                db.execute(
+                    f"INSERT INTO main.{fts}_{shadow} "  # noqa: S608 - ours
+                    f"SELECT * FROM built.{fts}_{shadow}"
+                )
+            for sql in _sqlite_triggers(search).values():
+                db.execute(sql)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    finally:
+        db.execute("DETACH DATABASE built")
 
 
 @contextmanager

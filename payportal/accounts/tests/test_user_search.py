@@ -166,7 +166,8 @@ def test_list_users_combines_the_search_with_status_and_role(
 def test_list_users_search_takes_three_queries(
     merchant, people, django_assert_num_queries
 ):
-    # The probe, the page, and the lockouts of its usernames.
+    # The sample (a username page has no probe), the page, and the lockouts
+    # of its usernames.
     with django_assert_num_queries(3):
         page = list_users(merchant=merchant, q="smith")
 
