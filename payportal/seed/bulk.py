@@ -7,14 +7,21 @@ out before the insert (``reserve_ids``) so dependent rows (refunds,
 chargebacks) can name their payment without reading it back.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from django.db import connection
-from django.db.models import NOT_PROVIDED, Model
+from django.db.models import NOT_PROVIDED, Index, Model
+
+from payportal.seed.data import DatetimeText
+
+# COPY's text format: columns split by tabs, rows ended by line breaks,
+# NULL written \N; any other backslash, tab or line break inside a value
+# would need escaping.
+_COPY_NULL = "\\N"
 
 
 def columns_for(model: type[Model], names: Sequence[str]) -> list[str]:
@@ -53,21 +60,6 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     return list(range(top + 1, top + 1 + count))
 
 
-@dataclass(frozen=True)
-class DatetimeText:
-    """Writes a UTC datetime as the loaders store it: SQLite's text form
-    (what Django stores: UTC, no offset) or PostgreSQL's timestamptz input
-    (``suffix`` "+00"). A plain object, so a generator process can take it."""
-
-    suffix: str
-
-    def __call__(self, value: datetime) -> str:
-        # Naive datetimes are UTC already (the generators make them so).
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ") + self.suffix
-
-
 def datetime_text() -> DatetimeText:
     """The datetime writer for the current database."""
     return DatetimeText("+00" if connection.vendor == "postgresql" else "")
@@ -79,21 +71,71 @@ def insert_rows(
     """Insert ``rows`` (tuples in the order of ``names``, values already in
     storage form: ``db_datetime`` text, JSON text, booleans as 0/1) into
     ``model``'s table in the current transaction."""
+    if connection.vendor == "postgresql":
+        copy_rows(model, names, copy_text(list(rows)))
+        return
     table = model._meta.db_table
     columns = columns_for(model, names)
     quoted = ", ".join(f'"{column}"' for column in columns)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's own cursor: COPY
-            with raw.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})'  # noqa: S608
     connection.ensure_connection()
     # The raw connection skips Django's per-row parameter handling.
     connection.connection.executemany(sql, rows)
+
+
+def copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
+    """``rows`` (storage-form values, as for ``insert_rows``, all of one
+    length) in COPY's text format, for ``copy_rows``. Made where the rows
+    are made (the generator process), so the loading process only passes
+    bytes on."""
+    if not rows:
+        return b""
+    # NULLs as NUL characters first (no text in PostgreSQL can hold one),
+    # so that any backslash left is a value's.
+    text = "".join(
+        "\t".join(["\0" if value is None else str(value) for value in row]) + "\n"
+        for row in rows
+    )
+    # Generated values hold no tab, line break or backslash, so the plain
+    # join is exact; checked on the whole text at once (fast), and any
+    # other text takes the escaping path.
+    clean = (
+        text.count("\t") == len(rows) * (len(rows[0]) - 1)
+        and text.count("\n") == len(rows)
+        and "\r" not in text
+        and "\\" not in text
+    )
+    if not clean:
+        text = "".join(
+            "\t".join(
+                ["\0" if value is None else _escaped(str(value)) for value in row]
+            )
+            + "\n"
+            for row in rows
+        )
+    return text.replace("\0", _COPY_NULL).encode()
+
+
+def _escaped(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def copy_rows(model: type[Model], names: Sequence[str], text: bytes) -> None:
+    """Load ``text`` (from ``copy_text``) into ``model``'s table with
+    PostgreSQL's ``COPY``, in the current transaction."""
+    if not text:
+        return
+    table = model._meta.db_table
+    quoted = ", ".join(f'"{column}"' for column in columns_for(model, names))
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+            copy.write(text)
 
 
 def add_to_totals(
@@ -133,18 +175,76 @@ def _existing_indexes(model: type[Model]) -> set[str]:
         )
 
 
-def restore_indexes(*models: type[Model]) -> list[str]:
-    """Create any of the models' declared indexes that are missing (a load
-    stopped while they were dropped). Returns their names."""
-    made = []
+# An index build and what runs it (on the calling thread's connection).
+Build = tuple[str, Callable[[], None]]
+# Memory for a PostgreSQL index build: enough to sort in one pass.
+BUILD_MEMORY = "1GB"
+
+
+def index_builds(*models: type[Model]) -> list[Build]:
+    """The builds of the models' declared indexes that are missing (dropped
+    for a load, or left dropped by a load that was stopped)."""
+    builds = []
     for model in models:
         existing = _existing_indexes(model)
         for index in model._meta.indexes:
             if index.name not in existing:
+                builds.append((index.name, partial(_add_index, model, index)))
+    return builds
+
+
+def _add_index(model: type[Model], index: Index) -> None:
+    with connection.schema_editor() as editor:
+        editor.add_index(model, index)
+
+
+def run_builds(builds: Sequence[Build], *, sessions: int = 1) -> list[str]:
+    """Run ``builds`` in order, and return their names. On PostgreSQL,
+    outside a transaction, up to ``sessions`` run at once, each in its own
+    thread and database session: PostgreSQL builds a GIN index on one core,
+    so another session can build the B-trees meanwhile. SQLite has one
+    writer: one after another."""
+    names = [name for name, _ in builds]
+    parallel = (
+        sessions > 1
+        and len(builds) > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+    if not parallel:
+        for _, build in builds:
+            build()
+        return names
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        # list(): wait for all, and raise the first failure.
+        list(pool.map(_in_own_session, [build for _, build in builds]))
+    return names
+
+
+def _in_own_session(build: Callable[[], None]) -> None:
+    # A new thread has its own connection (Django's are per thread).
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+        build()
+    finally:
+        connection.close()
+
+
+def restore_indexes(*models: type[Model]) -> list[str]:
+    """Create any of the models' declared indexes that are missing (a load
+    stopped while they were dropped). Returns their names."""
+    return run_builds(index_builds(*models))
+
+
+def drop_indexes(*models: type[Model]) -> None:
+    """Drop the models' declared secondary indexes (see indexes_deferred)."""
+    for model in models:
+        existing = _existing_indexes(model)
+        for index in model._meta.indexes:
+            if index.name in existing:
                 with connection.schema_editor() as editor:
-                    editor.add_index(model, index)
-                made.append(index.name)
-    return made
+                    editor.remove_index(model, index)
 
 
 @contextmanager
@@ -157,12 +257,7 @@ def indexes_deferred(*models: type[Model], defer: bool = True) -> Iterator[None]
     if not defer:
         yield
         return
-    for model in models:
-        existing = _existing_indexes(model)
-        for index in model._meta.indexes:
-            if index.name in existing:
-                with connection.schema_editor() as editor:
-                    editor.remove_index(model, index)
+    drop_indexes(*models)
     try:
         yield
     finally:

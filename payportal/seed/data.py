@@ -7,9 +7,8 @@ form for ``bulk.insert_rows``.
 """
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 FIRST_NAMES = (
@@ -97,6 +96,21 @@ PARTIAL_SHARE = 0.015
 DISPUTE_SHARE = 0.004
 
 
+@dataclass(frozen=True)
+class DatetimeText:
+    """Writes a UTC datetime as the loaders store it: SQLite's text form
+    (what Django stores: UTC, no offset) or PostgreSQL's timestamptz input
+    (``suffix`` "+00"). A plain object, so a generator process can take it."""
+
+    suffix: str
+
+    def __call__(self, value: datetime) -> str:
+        # Naive datetimes are UTC already (the generators make them so).
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(" ") + self.suffix
+
+
 def batch_random(seed: int, firm: int, start: int) -> random.Random:
     """The generator for the batch of ``firm``'s rows starting at ``start``:
     the same numbers every time the batch is made."""
@@ -135,7 +149,7 @@ class UserPlan:
     now: datetime
     days: int
     domain: str
-    as_text: Callable[[datetime], str]
+    as_text: DatetimeText
 
 
 def user_rows(plan: UserPlan, rng: random.Random, start: int, stop: int) -> list[tuple]:
@@ -264,7 +278,7 @@ class PaymentPlan:
     refund_user_ids: tuple[int, ...]
     start: datetime
     end: datetime
-    as_text: Callable[[datetime], str]
+    as_text: DatetimeText
 
 
 # The daily-total figures, in this order, per (quarter hour, account).
@@ -297,6 +311,10 @@ class Batch:
     # (quarter hour, account) -> TOTAL_FIELDS: what the services would have
     # added to the daily totals for these rows.
     totals: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return len(self.payments), len(self.refunds), len(self.disputes)
 
     def add(self, quarter: int, account: str, what: int, amount: int) -> None:
         figures = self.totals.get((quarter, account))
@@ -360,6 +378,9 @@ def payment_batch(
     """
     batch = Batch()
     text = plan.as_text
+    # Generated datetimes are naive UTC: formatted inline (DatetimeText's
+    # own form), a few microseconds a row less.
+    suffix = text.suffix
     step = (plan.end - plan.start) / plan.count
     # Quarter hours as a float, so the loop needs no datetime arithmetic.
     first_quarter = (plan.start - EPOCH) / QUARTER
@@ -371,15 +392,17 @@ def payment_batch(
     brands, n_brands = BRANDS, len(BRANDS)
     last4s = _LAST4
     merchant_id, currency, firm = plan.merchant_id, plan.currency, plan.firm
+    start_at = plan.start
     two_seconds = timedelta(seconds=2)
     payments = batch.payments
-    add = batch.add
+    totals = batch.totals
+    blank = [0] * len(TOTAL_FIELDS)
     failed_below = FAILED_SHARE
     refunded_below = failed_below + REFUNDED_SHARE
     partial_below = refunded_below + PARTIAL_SHARE
     for n in range(start, stop):
         at = n + rand()
-        created = plan.start + step * at
+        created = start_at + step * at
         cardholder, email, client = payers[int(rand() * n_payers)]
         amount = _amount(rand(), rng)
         account = "trust" if rand() < 0.35 else "operating"
@@ -396,10 +419,10 @@ def payment_batch(
         else:
             status = "succeeded"
         fee = 0 if status == "failed" else amount * 29 // 1000 + 30
-        created_text = text(created)
+        created_text = created.isoformat(" ") + suffix
         captured_text = None
         if status != "failed":
-            captured_text = text(created + two_seconds)
+            captured_text = (created + two_seconds).isoformat(" ") + suffix
         payments.append(
             (
                 merchant_id,
@@ -431,11 +454,19 @@ def payment_batch(
         )
         if status == "failed":
             continue
+        # Batch.add, inline: three figures a row.
         quarter = int(first_quarter + at * quarters_per_step)
-        add(quarter, account, GROSS, amount)
-        add(quarter, account, COUNT, 1)
+        figures = totals.get((quarter, account))
+        if figures is None:
+            figures = totals[(quarter, account)] = blank.copy()
+        figures[GROSS] += amount
+        figures[COUNT] += 1
         # Processing fees come from operating, whatever the deposit account.
-        add(quarter, "operating", FEES, fee)
+        if account != "operating":
+            figures = totals.get((quarter, "operating"))
+            if figures is None:
+                figures = totals[(quarter, "operating")] = blank.copy()
+        figures[FEES] += fee
         if refunded:
             _refund(plan, rng, batch, n - start, n, created, refunded, account)
         elif rand() < DISPUTE_SHARE:

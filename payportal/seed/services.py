@@ -15,12 +15,15 @@ whichever run makes it).
 """
 
 import multiprocessing
+import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -117,33 +120,53 @@ def ensure_firm(firm: int, password: str) -> SeedLogin:
 
 @contextmanager
 def fast_writes() -> Iterator[None]:
-    """Session settings for a bulk load. SQLite: no fsync per batch (a crash
-    loses at most the batches since the last checkpoint, which the next run
-    makes again). PostgreSQL: commits without waiting for the disk (the
-    same trade), and memory enough to build the indexes in one pass."""
+    """Session settings for a bulk load.
+
+    - SQLite: no fsync per batch (a crash loses at most the batches since
+      the last checkpoint, which the next run makes again), a large cache,
+      two threads for sorting index builds, and foreign keys not checked
+      row by row.
+    - PostgreSQL: commits without waiting for the disk (the same trade),
+      memory enough to build the indexes in one pass, and, where the role
+      may (a superuser, as `pg_restore --disable-triggers` needs), triggers
+      off for this session (``session_replication_role``): no foreign-key
+      check per row. The other triggers guard the audit log against
+      changes, which the seed never makes.
+
+    The generator makes every reference from rows it has just made or read
+    (the firm, its users, the payment in the same batch), so the checks
+    could only pass; the seed tests check the references after a load."""
     if connection.in_atomic_block:
-        # (SQLite refuses the change inside a transaction, as in tests.)
+        # (SQLite refuses these inside a transaction, as in tests.)
         yield
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit = off")
-            cursor.execute("SET maintenance_work_mem = '1GB'")
+            cursor.execute(f"SET maintenance_work_mem = '{bulk.BUILD_MEMORY}'")
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cursor.fetchone()[0]:
+                cursor.execute("SET session_replication_role = replica")
         try:
             yield
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
                 cursor.execute("RESET maintenance_work_mem")
+                cursor.execute("RESET session_replication_role")
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.execute("PRAGMA cache_size=-262144")  # 256 MB
+        cursor.execute("PRAGMA threads=2")
+        cursor.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA threads=0")
+            cursor.execute("PRAGMA foreign_keys=ON")
 
 
 def _batches(have: int, want: int) -> Iterator[tuple[int, int]]:
@@ -243,23 +266,34 @@ def seed_payments(
     )
     payments = refunds = disputes = 0
 
-    # Batches are generated in another process while this one writes (two
-    # cores: Python makes rows on one, the database stores them on the
-    # other), one batch ahead.
+    # Batches are generated in other processes while this one writes,
+    # each generator one batch ahead. PostgreSQL's server stores the rows
+    # while this process only passes text on, so two generators share the
+    # two cores with it; on SQLite this process does the storing, on one
+    # core, and one generator has the other.
     spans = list(_batches(have, want))
-    with ProcessPoolExecutor(max_workers=1, mp_context=_fork()) as pool:
-        upcoming = pool.submit(_make_batch, payment_plan, plan.seed, spans[0])
-        for n, _span in enumerate(spans):
-            batch = upcoming.result()
-            if n + 1 < len(spans):
-                upcoming = pool.submit(
-                    _make_batch, payment_plan, plan.seed, spans[n + 1]
-                )
+    copy = connection.vendor == "postgresql"
+    generators = 2 if copy else 1
+    with ProcessPoolExecutor(max_workers=generators, mp_context=_fork()) as pool:
+
+        def submit(span: tuple[int, int]) -> Future[data.Batch | CopyBatch]:
+            # PostgreSQL: the ids are handed out first (a sequence gives
+            # them out once, in order), so the generator writes the COPY
+            # text whole and this process only passes it on.
+            ids = bulk.reserve_ids(Payment, span[1] - span[0]) if copy else None
+            return pool.submit(_make_batch, payment_plan, plan.seed, span, ids)
+
+        # Batches in the making, in order: one per generator.
+        upcoming = deque(submit(span) for span in spans[:generators])
+        for n in range(len(spans)):
+            batch = upcoming.popleft().result()
+            if n + generators < len(spans):
+                upcoming.append(submit(spans[n + generators]))
             _write_payments(merchant, batch)
-            payments += len(batch.payments)
-            refunds += len(batch.refunds)
-            disputes += len(batch.disputes)
-            progress(len(batch.payments))
+            payments += batch.counts[0]
+            refunds += batch.counts[1]
+            disputes += batch.counts[2]
+            progress(batch.counts[0])
     return payments, refunds, disputes
 
 
@@ -269,31 +303,65 @@ def _fork() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork")
 
 
+@dataclass(frozen=True)
+class CopyBatch:
+    """A batch as PostgreSQL's COPY takes it (``bulk.copy_text``), its ids
+    already in: (payments, refunds, chargebacks) and the daily totals."""
+
+    payments: bytes
+    refunds: bytes
+    disputes: bytes
+    counts: tuple[int, int, int]
+    totals: dict
+
+
 def _make_batch(
-    payment_plan: data.PaymentPlan, seed: int, span: tuple[int, int]
-) -> data.Batch:
+    payment_plan: data.PaymentPlan,
+    seed: int,
+    span: tuple[int, int],
+    ids: list[int] | None = None,
+) -> data.Batch | CopyBatch:
+    """Runs in the generator process: the batch's rows, as tuples, or with
+    ``ids`` (PostgreSQL) as COPY text."""
     start, stop = span
     rng = data.batch_random(seed, payment_plan.firm, start)
-    return data.payment_batch(payment_plan, rng, start, stop)
+    batch = data.payment_batch(payment_plan, rng, start, stop)
+    if ids is None:
+        return batch
+    mid = payment_plan.merchant_id
+    return CopyBatch(
+        payments=bulk.copy_text(
+            [(pk, *row) for pk, row in zip(ids, batch.payments, strict=True)]
+        ),
+        refunds=bulk.copy_text([(mid, ids[r[0]], *r[1:]) for r in batch.refunds]),
+        disputes=bulk.copy_text([(mid, ids[r[0]], *r[1:]) for r in batch.disputes]),
+        counts=batch.counts,
+        totals=batch.totals,
+    )
 
 
-def _write_payments(merchant: Merchant, batch: data.Batch) -> None:
-    """One batch in one transaction: ids handed out, rows copied in, the
-    daily totals added."""
+def _write_payments(merchant: Merchant, batch: data.Batch | CopyBatch) -> None:
+    """One batch in one transaction: ids handed out (or, for COPY text,
+    already in), rows stored, the daily totals added."""
     with transaction.atomic():
-        ids = bulk.reserve_ids(Payment, len(batch.payments))
-        bulk.insert_rows(
-            Payment,
-            data.PAYMENT_FIELDS,
-            [(pk, *row) for pk, row in zip(ids, batch.payments, strict=True)],
-        )
-        mid = merchant.pk
-        if batch.refunds:
-            rows = [(mid, ids[row[0]], *row[1:]) for row in batch.refunds]
-            bulk.insert_rows(Refund, data.REFUND_FIELDS, rows)
-        if batch.disputes:
-            rows = [(mid, ids[row[0]], *row[1:]) for row in batch.disputes]
-            bulk.insert_rows(Dispute, data.DISPUTE_FIELDS, rows)
+        if isinstance(batch, CopyBatch):
+            bulk.copy_rows(Payment, data.PAYMENT_FIELDS, batch.payments)
+            bulk.copy_rows(Refund, data.REFUND_FIELDS, batch.refunds)
+            bulk.copy_rows(Dispute, data.DISPUTE_FIELDS, batch.disputes)
+        else:
+            ids = bulk.reserve_ids(Payment, len(batch.payments))
+            bulk.insert_rows(
+                Payment,
+                data.PAYMENT_FIELDS,
+                [(pk, *row) for pk, row in zip(ids, batch.payments, strict=True)],
+            )
+            mid = merchant.pk
+            if batch.refunds:
+                rows = [(mid, ids[row[0]], *row[1:]) for row in batch.refunds]
+                bulk.insert_rows(Refund, data.REFUND_FIELDS, rows)
+            if batch.disputes:
+                rows = [(mid, ids[row[0]], *row[1:]) for row in batch.disputes]
+                bulk.insert_rows(Dispute, data.DISPUTE_FIELDS, rows)
         _add_totals(merchant, batch.totals)
 
 
@@ -318,34 +386,84 @@ def _large(model: type[Model], adding: int) -> bool:
     return adding >= DEFER_INDEXES_SHARE * model.objects.count()
 
 
+@contextmanager
+def _indexes_deferred(*models: type[Model], defer: bool) -> Iterator[None]:
+    """Drop the models' list indexes and the upkeep of their search indexes
+    for a large load, and build them all once at the end."""
+    if not defer:
+        yield
+        return
+    bulk.drop_indexes(*models)
+    search.drop_search_indexes(*models)
+    try:
+        yield
+    finally:
+        _restore_indexes(*models)
+
+
+def _restore_indexes(*models: type[Model]) -> list[str]:
+    """Build what is missing of the models' list and search indexes, two at
+    a time where the database allows:
+
+    - PostgreSQL: two sessions, the GIN index (the longest, one core) in
+      one and the B-trees in the other.
+    - SQLite, a database file: the FTS index is built in a file apart by a
+      second connection in a thread, while this one builds the B-trees
+      (``search.fts_build_apart``), then copied in.
+    - Otherwise (in a transaction, as in tests; in memory): one by one."""
+    builds = bulk.index_builds(*models)
+    if not _sqlite_file():
+        builds = search.search_index_builds(*models) + builds
+        return bulk.run_builds(builds, sessions=2)
+    source = _sqlite_file()
+    missing = search.missing_search_indexes(*models)
+    names = [each.index for each in missing]
+    with (
+        tempfile.TemporaryDirectory(dir=Path(source).parent) as scratch,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        targets = [str(Path(scratch) / f"{each.index}.sqlite3") for each in missing]
+        apart = [
+            pool.submit(search.fts_build_apart, each, source, target)
+            for each, target in zip(missing, targets, strict=True)
+        ]
+        names += bulk.run_builds(builds)
+        for each, target, future in zip(missing, targets, apart, strict=True):
+            future.result()
+            connection.ensure_connection()
+            search.fts_install(each, connection.connection, target)
+    return names
+
+
+def _sqlite_file() -> str | None:
+    """The SQLite database's file, when its indexes can be built apart:
+    outside a transaction, not in memory."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    if connection.is_in_memory_db():
+        return None
+    return str(connection.settings_dict["NAME"])
+
+
 def seed(plan: SeedPlan, progress: Progress = lambda n: None) -> SeedResult:
     """Load ``plan``: firms 1..merchants, each with ``users`` users; firm 1
     holds ``payments`` payments and the others a small share."""
     result = SeedResult(logins=[])
-    # Indexes a stopped run left dropped come back first.
-    bulk.restore_indexes(User, Payment, Refund, Dispute)
-    search.restore_search_indexes(User, Payment)
     users, payments = rows_to_add(plan)
     with fast_writes():
+        # Indexes a stopped run left dropped come back first.
+        _restore_indexes(User, Payment, Refund, Dispute)
         result.logins = [
             ensure_firm(firm, plan.password) for firm in range(1, plan.merchants + 1)
         ]
         started = time.perf_counter()
-        large = _large(User, users)
-        with (
-            bulk.indexes_deferred(User, defer=large),
-            search.search_indexes_deferred(User, defer=large),
-        ):
+        with _indexes_deferred(User, defer=_large(User, users)):
             for firm, login in enumerate(result.logins, start=1):
                 result.users_added += seed_users(login, firm, plan, progress)
         result.user_seconds = time.perf_counter() - started
         started = time.perf_counter()
         deferred = (Payment, Refund, Dispute)
-        large = _large(Payment, payments)
-        with (
-            bulk.indexes_deferred(*deferred, defer=large),
-            search.search_indexes_deferred(Payment, defer=large),
-        ):
+        with _indexes_deferred(*deferred, defer=_large(Payment, payments)):
             for firm, login in enumerate(result.logins, start=1):
                 added = seed_payments(login, firm, plan, progress)
                 result.payments_added += added[0]

@@ -1,13 +1,15 @@
 """`payportal seed`: realistic rows, right daily totals, restartable."""
 
+import sqlite3
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from payportal.accounts.models import User
+from payportal.core import search
 from payportal.merchants.models import Merchant
 from payportal.payments.models import DailyTotal, Dispute, Payment, Refund
 from payportal.seed import bulk, services
@@ -174,3 +176,143 @@ def test_seed_refuses_nonsense_sizes():
         call_command("seed", merchants=0, no_progress=True)
     with pytest.raises(CommandError, match="--payments"):
         call_command("seed", payments=-1, no_progress=True)
+
+
+def _references_broken() -> list[str]:
+    """Rows whose foreign keys name nothing, or another firm's rows."""
+    broken = []
+    if Refund.objects.exclude(payment__merchant=F("merchant")).exists():
+        broken.append("refund of another firm's payment")
+    if Dispute.objects.exclude(payment__merchant=F("merchant")).exists():
+        broken.append("chargeback of another firm's payment")
+    if Refund.objects.exclude(created_by__merchant=F("merchant")).exists():
+        broken.append("refund by another firm's user")
+    with connection.cursor() as cursor:
+        for model, column, target in (
+            (Payment, "merchant_id", Merchant),
+            (Refund, "payment_id", Payment),
+            (Dispute, "payment_id", Payment),
+            (User, "merchant_id", Merchant),
+        ):
+            table, parent = model._meta.db_table, target._meta.db_table
+            cursor.execute(
+                f'SELECT COUNT(*) FROM "{table}" t LEFT JOIN "{parent}" p '  # noqa: S608
+                f'ON p.id = t."{column}" WHERE p.id IS NULL'
+            )
+            if cursor.fetchone()[0]:
+                broken.append(f"{table}.{column}")
+    return broken
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_outside_tests_transactions_skips_row_checks_but_not_integrity(
+    monkeypatch,
+):
+    # Outside a transaction the load runs with fast_writes: SQLite without
+    # its foreign-key checks, PostgreSQL (as a superuser) without the
+    # foreign-key triggers; indexes deferred and rebuilt (two sessions on
+    # PostgreSQL) even for this small load.
+    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 100)
+    monkeypatch.setattr(services, "BATCH", 500)
+    plan = services.SeedPlan(merchants=2, users=30, payments=3000, days=40, seed=9)
+    result = services.seed(plan)
+    assert result.payments_added == 3003
+    assert result.refunds_added > 0 and result.disputes_added > 0
+    assert _references_broken() == []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_key_check")
+            assert cursor.fetchall() == []
+            # The session is as it was.
+            cursor.execute("PRAGMA foreign_keys")
+            assert cursor.fetchone()[0] == 1
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW session_replication_role")
+            assert cursor.fetchone()[0] == "origin"
+    declared = {index.name for index in Payment._meta.indexes}
+    with connection.cursor() as cursor:
+        table = Payment._meta.db_table
+        assert declared <= set(connection.introspection.get_constraints(cursor, table))
+    assert search.missing_search_indexes(User, Payment) == []
+    # The search index finds what a plain scan finds.
+    firm = _firm(1)
+    term = Payment.objects.filter(merchant=firm).first().cardholder_name.split()[1]
+    plain = Payment.objects.filter(merchant=firm, cardholder_name__icontains=term)
+    page = search.search_page(
+        Payment.objects.filter(merchant=firm),
+        search=search.PAYMENTS,
+        term=term,
+        key="created_at",
+        descending=True,
+        window=10,
+        common=1.0,
+        most=100_000,
+    )
+    expected = list(plain.order_by("-created_at", "-id").values_list("pk", flat=True))
+    assert [row.pk for row in page.rows] == expected[: len(page.rows)]
+    assert page.rows
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index")
+@pytest.mark.django_db(transaction=True)
+def test_an_fts_index_built_apart_is_the_one_a_rebuild_makes(tmp_path):
+    call_command(
+        "seed", merchants=1, users=40, payments=1500, days=30, no_progress=True
+    )
+    # A file copy of the test database, its payment index left stale as a
+    # bulk load leaves it: triggers dropped, rows added behind its back.
+    source = str(tmp_path / "copy.sqlite3")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [source])
+    db = sqlite3.connect(source, isolation_level=None)
+    try:
+        fts = search.PAYMENTS.index
+        for name in search.sqlite_schema(search.PAYMENTS):
+            if name != fts:
+                db.execute(f"DROP TRIGGER {name}")
+        db.execute(
+            "UPDATE payments_payment SET client_name = 'Zyqxwv Holdings' "
+            "WHERE id % 7 = 0"
+        )
+        db.execute(f"DELETE FROM {fts}_data")  # noqa: S608
+        db.execute(f"DELETE FROM {fts}_idx")  # noqa: S608
+        built = str(tmp_path / "apart.sqlite3")
+        search.fts_build_apart(search.PAYMENTS, source, built)
+        search.fts_install(search.PAYMENTS, db, built)
+        # FTS5 checks every record of the index against the table.
+        db.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")  # noqa: S608
+        triggers = {
+            row[0]
+            for row in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
+        assert set(search.sqlite_schema(search.PAYMENTS)) - {fts} <= triggers
+
+        def found(grams: str) -> set[int]:
+            rows = db.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ?", [grams])  # noqa: S608
+            return {row[0] for row in rows}
+
+        renamed = {
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM payments_payment WHERE client_name LIKE '%zyqxwv%'"
+            )
+        }
+        assert renamed and found('"zyq" AND "xwv"') == renamed
+        smiths = {
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM payments_payment WHERE reference LIKE '%smith%' OR "
+                "payer_email LIKE '%smith%' OR cardholder_name LIKE '%smith%' OR "
+                "client_name LIKE '%smith%'"
+            )
+        }
+        assert smiths and found('"smi" AND "mit" AND "ith"') == smiths
+        # The triggers work again: a new row is found.
+        db.execute(
+            "UPDATE payments_payment SET cardholder_name = 'Quillon Brae' "
+            "WHERE id = (SELECT MIN(id) FROM payments_payment)"
+        )
+        assert len(found('"qui" AND "llo" AND "rae"')) == 1
+    finally:
+        db.close()
