@@ -27,9 +27,8 @@ class Payment(models.Model):
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
         REFUNDED = "refunded", "Refunded"
 
-    # No index of its own: every list index starts with the firm.
     merchant = models.ForeignKey(
-        Merchant, on_delete=models.PROTECT, related_name="payments", db_index=False
+        Merchant, on_delete=models.PROTECT, related_name="payments"
     )
     processor = models.CharField(max_length=30)
     processor_ref = models.CharField("Processor reference", max_length=100)

@@ -87,6 +87,14 @@ class SeedResult:
     disputes_added: int = 0
     payment_seconds: float = 0.0
     user_seconds: float = 0.0
+    # The part of each spent building indexes (large loads).
+    payment_index_seconds: float = 0.0
+    user_index_seconds: float = 0.0
+
+
+@dataclass
+class _Builds:
+    seconds: float = 0.0
 
 
 def ensure_firm(firm: int, password: str) -> SeedLogin:
@@ -387,18 +395,22 @@ def _large(model: type[Model], adding: int) -> bool:
 
 
 @contextmanager
-def _indexes_deferred(*models: type[Model], defer: bool) -> Iterator[None]:
+def _indexes_deferred(*models: type[Model], defer: bool) -> Iterator[_Builds]:
     """Drop the models' list indexes and the upkeep of their search indexes
-    for a large load, and build them all once at the end."""
+    for a large load, and build them all once at the end (the time it took
+    is in the yielded ``_Builds`` afterwards)."""
+    builds = _Builds()
     if not defer:
-        yield
+        yield builds
         return
     bulk.drop_indexes(*models)
     search.drop_search_indexes(*models)
     try:
-        yield
+        yield builds
     finally:
+        started = time.perf_counter()
         _restore_indexes(*models)
+        builds.seconds = time.perf_counter() - started
 
 
 def _restore_indexes(*models: type[Model]) -> list[str]:
@@ -457,19 +469,22 @@ def seed(plan: SeedPlan, progress: Progress = lambda n: None) -> SeedResult:
             ensure_firm(firm, plan.password) for firm in range(1, plan.merchants + 1)
         ]
         started = time.perf_counter()
-        with _indexes_deferred(User, defer=_large(User, users)):
+        with _indexes_deferred(User, defer=_large(User, users)) as builds:
             for firm, login in enumerate(result.logins, start=1):
                 result.users_added += seed_users(login, firm, plan, progress)
         result.user_seconds = time.perf_counter() - started
+        result.user_index_seconds = builds.seconds
         started = time.perf_counter()
         deferred = (Payment, Refund, Dispute)
-        with _indexes_deferred(*deferred, defer=_large(Payment, payments)):
+        large = _large(Payment, payments)
+        with _indexes_deferred(*deferred, defer=large) as builds:
             for firm, login in enumerate(result.logins, start=1):
                 added = seed_payments(login, firm, plan, progress)
                 result.payments_added += added[0]
                 result.refunds_added += added[1]
                 result.disputes_added += added[2]
         result.payment_seconds = time.perf_counter() - started
+        result.payment_index_seconds = builds.seconds
     if connection.vendor == "postgresql":
         # Fresh statistics, so the planner knows the new sizes at once.
         with connection.cursor() as cursor:

@@ -72,18 +72,24 @@ class Command(BaseCommand):
         self.stdout.write(_summary(result))
 
 
-def _rate(count: int, seconds: float) -> str:
+def _rate(count: int, seconds: float, index_seconds: float) -> str:
     if not count or seconds <= 0:
         return ""
-    return f" in {seconds:.1f} s ({count / seconds:,.0f}/s)"
+    text = f" in {seconds:.1f} s ({count / seconds:,.0f}/s"
+    if index_seconds:
+        text += f"; building the indexes took {index_seconds:.1f} s of it"
+    return text + ")"
 
 
 def _summary(result: services.SeedResult) -> str:
     lines = [
         f"Added {result.users_added:,} users"
-        f"{_rate(result.users_added, result.user_seconds)}.",
+        f"{_rate(result.users_added, result.user_seconds, result.user_index_seconds)}.",
         f"Added {result.payments_added:,} payments"
-        f"{_rate(result.payments_added, result.payment_seconds)}, "
+        + _rate(
+            result.payments_added, result.payment_seconds, result.payment_index_seconds
+        )
+        + ", "
         f"{result.refunds_added:,} refunds, {result.disputes_added:,} chargebacks.",
         "Sign in as any of:",
     ]

@@ -43,6 +43,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payments", "0003_payment_merchant_no_own_index")]
+    dependencies = [("payments", "0002_payment_search")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
