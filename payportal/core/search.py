@@ -48,16 +48,17 @@ The indexes, made by the apps' migrations:
   external-content table on the searched table, kept in step by three
   triggers, so raw SQL inserts (the seed command) keep it right too.
 
-Bulk loads: ``search_indexes_deferred`` drops the triggers or the GIN index
-for the load and rebuilds the index once at the end, which is much faster
-than row-by-row upkeep; ``restore_search_indexes`` repairs a load that was
-stopped half-way.
+Bulk loads: ``drop_search_indexes`` stops the upkeep for the load (drops
+the triggers or the GIN indexes), and ``restore_search_indexes`` rebuilds
+the index once at the end, which is much faster than row-by-row upkeep;
+it also repairs a load that was stopped half-way. The seed command runs
+the rebuilds beside its other index builds (``search_index_builds``,
+``fts_build_apart``).
 """
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -681,17 +682,3 @@ def fts_install(search: TextSearch, db: Any, built: str) -> None:
         db.execute("COMMIT")
     finally:
         db.execute("DETACH DATABASE built")
-
-
-@contextmanager
-def search_indexes_deferred(*models: type[Model], defer: bool = True) -> Iterator[None]:
-    """Drop the upkeep of the models' search indexes for a large bulk load
-    and rebuild the indexes once at the end (see restore_search_indexes)."""
-    if not defer:
-        yield
-        return
-    drop_search_indexes(*models)
-    try:
-        yield
-    finally:
-        restore_search_indexes(*models)

@@ -7,9 +7,8 @@ out before the insert (``reserve_ids``) so dependent rows (refunds,
 chargebacks) can name their payment without reading it back.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -238,27 +237,14 @@ def restore_indexes(*models: type[Model]) -> list[str]:
 
 
 def drop_indexes(*models: type[Model]) -> None:
-    """Drop the models' declared secondary indexes (see indexes_deferred)."""
+    """Drop the models' declared secondary indexes for a large load: one
+    sort per index at the end is much faster than millions of scattered
+    index updates. Constraints (uniqueness) and foreign-key indexes stay.
+    ``restore_indexes`` or ``index_builds`` make them again, also after a
+    load that was stopped in between."""
     for model in models:
         existing = _existing_indexes(model)
         for index in model._meta.indexes:
             if index.name in existing:
                 with connection.schema_editor() as editor:
                     editor.remove_index(model, index)
-
-
-@contextmanager
-def indexes_deferred(*models: type[Model], defer: bool = True) -> Iterator[None]:
-    """Drop the models' declared secondary indexes for a large load and
-    build them again afterwards: one sort per index is much faster than
-    millions of scattered index updates. Constraints (uniqueness) and
-    foreign-key indexes stay. If the process dies in between, the next
-    ``restore_indexes`` makes them again."""
-    if not defer:
-        yield
-        return
-    drop_indexes(*models)
-    try:
-        yield
-    finally:
-        restore_indexes(*models)

@@ -157,10 +157,12 @@ def test_indexes_dropped_for_a_large_load_come_back_even_when_it_fails():
 
     declared = {index.name for index in Payment._meta.indexes}
     assert declared <= names()
-    with pytest.raises(Stop), bulk.indexes_deferred(Payment):
+    with pytest.raises(Stop), services._indexes_deferred(Payment, defer=True):
         assert not declared & names()
+        assert search.missing_search_indexes(Payment) == [search.PAYMENTS]
         raise Stop
     assert declared <= names()
+    assert search.missing_search_indexes(Payment) == []
     # A process killed in between leaves them dropped: the next run's
     # restore_indexes makes them again.
     with connection.schema_editor() as editor:
