@@ -153,7 +153,8 @@ def fast_writes() -> Iterator[None]:
             cursor.execute("SET synchronous_commit = off")
             cursor.execute(f"SET maintenance_work_mem = '{bulk.BUILD_MEMORY}'")
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            if cursor.fetchone()[0]:
+            superuser = cursor.fetchone()[0]
+            if superuser:
                 cursor.execute("SET session_replication_role = replica")
         try:
             yield
@@ -161,7 +162,9 @@ def fast_writes() -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
                 cursor.execute("RESET maintenance_work_mem")
-                cursor.execute("RESET session_replication_role")
+                # Only a superuser may set it, RESET included.
+                if superuser:
+                    cursor.execute("RESET session_replication_role")
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous=OFF")
@@ -424,10 +427,10 @@ def _restore_indexes(*models: type[Model]) -> list[str]:
       (``search.fts_build_apart``), then copied in.
     - Otherwise (in a transaction, as in tests; in memory): one by one."""
     builds = bulk.index_builds(*models)
-    if not _sqlite_file():
+    source = _sqlite_file()
+    if source is None:
         builds = search.search_index_builds(*models) + builds
         return bulk.run_builds(builds, sessions=2)
-    source = _sqlite_file()
     missing = search.missing_search_indexes(*models)
     names = [each.index for each in missing]
     with (

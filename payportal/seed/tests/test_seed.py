@@ -318,3 +318,30 @@ def test_an_fts_index_built_apart_is_the_one_a_rebuild_makes(tmp_path):
         assert len(found('"qui" AND "llo" AND "rae"')) == 1
     finally:
         db.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL roles")
+@pytest.mark.django_db(transaction=True)
+def test_fast_writes_leave_triggers_alone_for_a_role_that_is_no_superuser():
+    # Only a superuser may set session_replication_role, RESET included: a
+    # seed run by an ordinary role keeps the foreign-key triggers and must
+    # not fail on the way out.
+    role = "payportal_seed_test_plain"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role}")
+        cursor.execute(f"SET ROLE {role}")
+    try:
+        with services.fast_writes():
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW session_replication_role")
+                assert cursor.fetchone()[0] == "origin"
+                cursor.execute("SHOW synchronous_commit")
+                assert cursor.fetchone()[0] == "off"
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"DROP ROLE IF EXISTS {role}")
