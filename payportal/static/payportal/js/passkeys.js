@@ -2,6 +2,8 @@
 // data-passkey="create" (add one) or "get" (sign in), then post the answer
 // as JSON in its hidden "credential" field. The options come from the
 // page (a JSON data block, no inline script); the server checks the rest.
+// The forms' buttons come disabled and are enabled here, so a press before
+// this script has loaded (or with JavaScript off) cannot post an empty answer.
 (function () {
   "use strict";
 
@@ -113,4 +115,9 @@
       }
     );
   });
+
+  var buttons = document.querySelectorAll("form[data-passkey] [data-passkey-button]");
+  for (var i = 0; i < buttons.length; i += 1) {
+    buttons[i].disabled = false;
+  }
 })();
