@@ -14,7 +14,9 @@ bounded steps, whatever the data size:
 2. **Sample** (one query): otherwise, ``SAMPLE`` of the firm's rows in an
    order unrelated to their text tell how common the term is (the window
    is no fair sample: with users sorted by username, the Smiths sit
-   together) and which of its trigrams are rare.
+   together) and which of its trigrams are rare. On a first page in the
+   sample's own order (Transactions, newest first) the two are one read:
+   the first ``SAMPLE`` rows, tested and with their text.
 3. **Index**: for a rare term, the trigram index finds the candidates
    holding its rarest trigrams (a trigram in every row, "inv" or "exa",
    costs as much to look up as reading the table), and the exact
@@ -381,7 +383,25 @@ def search_page(
     # matches what the probe would: no probe, the sample comes first.
     folds = search.folds(term, key=key)
     hit = ExpressionWrapper(search.matches(term), output_field=BooleanField())
-    if not folds:
+    # The first page in the sample's own order (the Transactions page's
+    # default, newest first): the sample is the probe, so one read of the
+    # first rows serves as both.
+    nullable = queryset.model._meta.get_field(search.sample_key).null
+    sample_order = ordering(search.sample_key, descending=True, nullable=nullable)
+    cursor = start.forward or start.backwards
+    sample: list[Any] | None = None
+    if not folds and not cursor and order == sample_order:
+        read = min(window, SAMPLE)
+        first = list(
+            queryset.order_by(*order)
+            .annotate(_search_hit=hit)
+            .values_list("pk", "_search_hit", *search.columns)[:read]
+        )
+        hits = [row[0] for row in first if row[1]]
+        if len(hits) > size or len(first) < read:
+            return page(queryset.filter(pk__in=hits[: size + 1]))
+        sample = [row[1:] for row in first]
+    elif not folds:
         probe = list(
             queryset.filter(rows_after)
             .order_by(*order)
@@ -399,19 +419,18 @@ def search_page(
     # rare, is read from a sample of the rows in an order that has nothing
     # to do with their text (the firm's newest by id would do, but no
     # index of a firm's rows is in id order).
-    nullable = queryset.model._meta.get_field(search.sample_key).null
-    sample_order = ordering(search.sample_key, descending=True, nullable=nullable)
-    sampled = (
-        queryset.order_by(*sample_order)
-        .annotate(_search_hit=hit)
-        .values_list("_search_hit", *search.columns)
-    )
-    # Without a probe, a common word is told from the sample's first tenth
-    # (its hits come early), and only a rarer term reads the rest.
-    head = SAMPLE // 10 if folds else SAMPLE
-    sample = list(sampled[:head])
-    if folds and len(sample) == head and _count_hits(sample) < common * SAMPLE:
-        sample += sampled[head:SAMPLE]
+    if sample is None:
+        sampled = (
+            queryset.order_by(*sample_order)
+            .annotate(_search_hit=hit)
+            .values_list("_search_hit", *search.columns)
+        )
+        # Without a probe, a common word is told from the sample's first
+        # tenth (its hits come early), and only a rarer term reads the rest.
+        head = SAMPLE // 10 if folds else SAMPLE
+        sample = list(sampled[:head])
+        if folds and len(sample) == head and _count_hits(sample) < common * SAMPLE:
+            sample += sampled[head:SAMPLE]
     if _count_hits(sample) >= common * len(sample):
         return page(_walk(queryset, walked, rows_after, order, size))
     # Not common: the sample was read whole. Short of SAMPLE (and of

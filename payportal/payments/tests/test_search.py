@@ -163,10 +163,40 @@ def test_short_terms_take_one_query(
 def test_search_takes_at_most_four_queries(
     merchant, jordan, others, path, queries, django_assert_num_queries
 ):
+    # By amount: the probe of the page's order, then the sample.
+    with django_assert_num_queries(queries):
+        page = find(merchant, "jordan", path=path, key="amount")
+
+    assert refs(page) == ["MAT-2041"]
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"), [(PROBE, 2), (INDEX, 2), (WALK, 2), (WALK_AFTER_INDEX, 3)]
+)
+def test_first_page_newest_first_reads_the_sample_once(
+    merchant, jordan, others, path, queries, django_assert_num_queries
+):
+    # Newest first is the sample's own order: on the first page one read
+    # is both the probe and the sample.
     with django_assert_num_queries(queries):
         page = find(merchant, "jordan", path=path)
 
     assert refs(page) == ["MAT-2041"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_later_pages_newest_first_probe_after_the_cursor(
+    merchant, path, django_assert_num_queries
+):
+    # After a cursor the sample (the newest rows) is no probe of the page:
+    # both are read, and the page is still the plain query's.
+    for n in range(5):
+        PaymentFactory(merchant=merchant, cardholder_name=f"Jordan {n}")
+    first = find(merchant, "jordan", path=path, size=2)
+    assert first.next_cursor
+    second = find(merchant, "jordan", path=path, size=2, after=first.next_cursor)
+
+    assert refs(first) + refs(second) == plain(merchant, "jordan")[:4]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -207,6 +237,8 @@ def test_search_combines_with_the_other_filters(merchant, path):
 
 
 def test_list_payments_combines_the_search_with_the_filters(merchant):
+    # Times of their own: the factory's default moves an hour back per
+    # payment made in the process, out of the date range after ~700.
     for n, status in enumerate(["failed", "succeeded", "failed"]):
         PaymentFactory(
             merchant=merchant,
@@ -214,8 +246,11 @@ def test_list_payments_combines_the_search_with_the_filters(merchant):
             cardholder_name="Jordan Lee",
             status=status,
             account=Account.TRUST,
+            created_at=BASE_TIME - timedelta(hours=n),
         )
-    PaymentFactory(merchant=merchant, reference="R3", status="failed")
+    PaymentFactory(
+        merchant=merchant, reference="R3", status="failed", created_at=BASE_TIME
+    )
 
     page = list_payments(
         merchant=merchant,
