@@ -90,6 +90,9 @@ class SeedResult:
     # The part of each spent building indexes (large loads).
     payment_index_seconds: float = 0.0
     user_index_seconds: float = 0.0
+    # PostgreSQL: VACUUM and ANALYZE of the loaded tables, at the end.
+    vacuumed: bool = False
+    tidy_seconds: float = 0.0
 
 
 @dataclass
@@ -488,9 +491,24 @@ def seed(plan: SeedPlan, progress: Progress = lambda n: None) -> SeedResult:
                 result.disputes_added += added[2]
         result.payment_seconds = time.perf_counter() - started
         result.payment_index_seconds = builds.seconds
-    if connection.vendor == "postgresql":
-        # Fresh statistics, so the planner knows the new sizes at once.
-        with connection.cursor() as cursor:
-            for model in (User, Payment, Refund, Dispute, DailyTotal):
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    started = time.perf_counter()
+    result.vacuumed = _tidy_up(User, Payment, Refund, Dispute, DailyTotal)
+    result.tidy_seconds = time.perf_counter() - started
     return result
+
+
+def _tidy_up(*models: type[Model]) -> bool:
+    """PostgreSQL, after a load: fresh statistics, so the planner knows the
+    new sizes at once, and, outside a transaction, a VACUUM, which marks
+    the loaded pages all-visible. Until then an index-only scan (the Users
+    page's walk, the admin's COUNT) visits the table for every entry, and
+    autovacuum may be off, or not come by for a while. Returns whether
+    it vacuumed."""
+    if connection.vendor != "postgresql":
+        return False
+    vacuum = not connection.in_atomic_block
+    verb = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f'{verb} "{model._meta.db_table}"')
+    return vacuum

@@ -228,10 +228,20 @@ def test_a_load_outside_tests_transactions_skips_row_checks_but_not_integrity(
             # The session is as it was.
             cursor.execute("PRAGMA foreign_keys")
             assert cursor.fetchone()[0] == 1
+        assert not result.vacuumed
     else:
         with connection.cursor() as cursor:
             cursor.execute("SHOW session_replication_role")
             assert cursor.fetchone()[0] == "origin"
+            # Vacuumed at the end: the loaded pages are marked all-visible,
+            # so index-only scans need not visit the table.
+            cursor.execute(
+                "SELECT relallvisible, relpages FROM pg_class WHERE relname = %s",
+                [Payment._meta.db_table],
+            )
+            all_visible, pages = cursor.fetchone()
+            assert pages > 0 and all_visible == pages
+        assert result.vacuumed
     declared = {index.name for index in Payment._meta.indexes}
     with connection.cursor() as cursor:
         table = Payment._meta.db_table

@@ -91,8 +91,12 @@ def _summary(result: services.SeedResult) -> str:
         )
         + ", "
         f"{result.refunds_added:,} refunds, {result.disputes_added:,} chargebacks.",
-        "Sign in as any of:",
     ]
+    if result.vacuumed:
+        lines.append(
+            f"Vacuumed and analysed the tables in {result.tidy_seconds:.1f} s."
+        )
+    lines.append("Sign in as any of:")
     for login in result.logins:
         lines.append(
             f"  {login.merchant.name}: username {login.username}, "
