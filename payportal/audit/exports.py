@@ -33,7 +33,7 @@ from django.db.models import QuerySet
 from payportal.audit.actions import LABELS
 from payportal.audit.models import AuditEvent
 from payportal.audit.services import GENESIS, canonical_fields
-from payportal.core.exports import csv_chunks, safe_row
+from payportal.core.exports import csv_chunks, safe_row, streamed
 
 FORMAT = "payportal-audit-export/1"
 CSV_HEADER = [
@@ -57,7 +57,7 @@ CSV_HEADER = [
 
 def _rows(events: QuerySet[AuditEvent]) -> Iterator[AuditEvent]:
     # Chain order (oldest first), read in chunks: millions of rows stream.
-    return events.order_by("id").iterator(chunk_size=2000)
+    return streamed(events.order_by("id"), chunk_size=2000)
 
 
 def csv_lines(events: QuerySet[AuditEvent], *, tz: zoneinfo.ZoneInfo) -> Iterator[str]:

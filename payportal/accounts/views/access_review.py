@@ -19,7 +19,7 @@ from payportal.accounts.permissions import (
 from payportal.accounts.selectors import users as selectors
 from payportal.audit import actions
 from payportal.audit.services import record_event
-from payportal.core.exports import csv_chunks, safe_row
+from payportal.core.exports import csv_chunks, safe_row, streamed
 
 HEADER = [
     "Username",
@@ -80,7 +80,7 @@ def access_review(request: HttpRequest) -> HttpResponse:
     )
     mfa_ids = selectors.mfa_enabled_user_ids(merchant)
     response = StreamingHttpResponse(
-        _lines(users.iterator(chunk_size=500), mfa_ids=mfa_ids, tz=merchant.tz),
+        _lines(streamed(users, chunk_size=500), mfa_ids=mfa_ids, tz=merchant.tz),
         content_type="text/csv; charset=utf-8",
     )
     today = timezone.localdate(timezone=merchant.tz).isoformat()

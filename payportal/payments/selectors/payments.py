@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from payportal.core import search
 from payportal.core.dates import days_filter
+from payportal.core.exports import streamed
 from payportal.core.money import format_money
 from payportal.core.pagination import PAGE_SIZE, Page, keyset_page
 from payportal.merchants.models import Merchant
@@ -164,7 +165,7 @@ def iter_payments_for_export(
     key = SORT_FIELDS[name]
     order = [f"-{key}", "-pk"] if descending else [key, "pk"]
     lines = export.csv_lines(payments.order_by(*order), merchant=merchant)
-    return lines.iterator(chunk_size=chunk_size)
+    return streamed(lines, chunk_size=chunk_size)
 
 
 # --- The payment record ----------------------------------------------------

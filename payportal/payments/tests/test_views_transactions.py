@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from payportal.accounts.permissions import ALL_CODES
 from payportal.accounts.tests.html import field_errors, input_value, text
@@ -957,3 +958,25 @@ def test_payment_detail_query_count_is_constant(
         response = admin_client.get(f"/transactions/{payment.pk}/")
 
     assert len(response.context["record"].refunds) == rows
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's cursors")
+@pytest.mark.django_db(transaction=True)
+def test_payment_export_streams_from_its_first_rows(admin_client, merchant):
+    # Outside a transaction Django's server-side cursor would be WITH HOLD,
+    # which computes the whole result before the first row; the export
+    # reads in a transaction instead, through a cursor that streams.
+    # More than one chunk of lines, so the cursor is still open after it.
+    Payment.objects.bulk_create(PaymentFactory.build_batch(600, merchant=merchant))
+    response = admin_client.get("/transactions/export.csv")
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable FROM pg_cursors")
+        cursors = [row[0] for row in cursor.fetchall()]
+    rest = b"".join(chunks)
+
+    assert cursors == [False]
+    assert (first + rest).decode().count("\n") == 601
+    # Done: the transaction is over, and the connection back to autocommit.
+    assert not connection.in_atomic_block
