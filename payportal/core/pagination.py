@@ -21,10 +21,20 @@ class Page:
     rows: list[Any]
     next_cursor: str | None
     prev_cursor: str | None
+    # A search that stopped after reading this many rows without filling
+    # the page (core/search.py, terms without a trigram): the cursors go on
+    # from the rows read.
+    searched: int = 0
+    # ... reading back (from a ``before`` cursor): Previous goes on.
+    searched_back: bool = False
 
     @property
     def has_other_pages(self) -> bool:
         return bool(self.next_cursor or self.prev_cursor)
+
+    @property
+    def searched_label(self) -> str:
+        return f"{self.searched:,}"
 
 
 def encode_cursor(value: Any, pk: int) -> str:

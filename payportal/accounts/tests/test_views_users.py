@@ -13,6 +13,7 @@ from payportal.accounts.tests.html import field_errors, input_value, text
 from payportal.accounts.tests.lockouts import lock_out
 from payportal.audit import actions
 from payportal.audit.models import AuditEvent
+from payportal.core import search
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +192,29 @@ def test_user_list_searches(admin_client, jo, admin):
 
     assert [u.username for u in response.context["page"].rows] == ["jo2"]
     assert input_value(response, "q") == "DOE"
+
+
+def test_user_list_short_search_says_where_it_stopped(
+    admin_client, merchant, admin, clerk_role, monkeypatch
+):
+    # "wu" has no trigram: a page reads at most search.SCAN users (in
+    # username order), and says where it stopped; Next goes on from there.
+    monkeypatch.setattr(search, "SCAN", 2)
+    for name in ("bea", "cal", "dee", "eli"):
+        UserFactory(merchant=merchant, role=clerk_role, username=name, created_by=admin)
+    UserFactory(merchant=merchant, role=clerk_role, username="fay", full_name="Fay Wu")
+
+    first = admin_client.get("/users/?q=wu")
+    after = first.context["page"].next_cursor
+    second = admin_client.get(f"/users/?q=wu&after={after}")
+    third = admin_client.get(f"/users/?q=wu&after={second.context['page'].next_cursor}")
+
+    assert first.context["page"].rows == []
+    assert "No matching users in this part of the list" in text(first)
+    assert "Searched 2 more rows. Select Next to keep searching." in text(first)
+    assert second.context["page"].rows == []
+    assert [u.username for u in third.context["page"].rows] == ["fay"]
+    assert third.context["page"].next_cursor is None
 
 
 def test_user_list_filters_by_status_and_role(admin_client, jo, admin, clerk_role):

@@ -150,11 +150,63 @@ def test_short_terms_search_without_the_index(merchant, jordan, others, path, q)
     assert refs(find(merchant, q, path=path)) == plain(merchant, q)
 
 
-def test_short_terms_take_one_query(
+def test_short_terms_take_two_queries(
     merchant, jordan, others, django_assert_num_queries
 ):
-    with django_assert_num_queries(1):
+    # The scan of the next rows, then the page of its matches.
+    with django_assert_num_queries(2):
         list_payments(merchant=merchant, q="41")
+
+
+@pytest.fixture
+def rare_wu(merchant):
+    """Twelve payments an hour apart, newest first W0, x1, x2, ..., W5,
+    x6, ..., W11: "wu" (no trigram) in three of them."""
+    for n in range(12):
+        wu = n in (0, 5, 11)
+        PaymentFactory(
+            merchant=merchant,
+            reference=f"{'W' if wu else 'x'}{n}",
+            cardholder_name="Amy Wu" if wu else "Sam Poe",
+            created_at=BASE_TIME - timedelta(hours=n),
+        )
+
+
+def test_a_short_term_reads_at_most_scan_rows_a_page(merchant, rare_wu, monkeypatch):
+    # Four rows a page at most: pages stop short of full, and each Next
+    # goes on from the last row read, so every match comes once, in order.
+    monkeypatch.setattr(search, "SCAN", 4)
+    pages, after = [], None
+    while True:
+        page = find(merchant, "wu", path=PROBE, after=after)
+        pages.append(page)
+        after = page.next_cursor
+        if after is None:
+            break
+
+    assert [refs(page) for page in pages] == [["W0"], ["W5"], ["W11"]]
+    assert [page.searched for page in pages] == [4, 4, 0]
+    assert [bool(page.prev_cursor) for page in pages] == [False, True, True]
+    # Previous from the last page reads back the same way.
+    back, before = [], pages[-1].prev_cursor
+    while before:
+        page = find(merchant, "wu", path=PROBE, before=before)
+        back.append(page)
+        before = page.prev_cursor
+    assert [refs(page) for page in back] == [[], ["W5"], ["W0"]]
+    assert [page.searched_back for page in back] == [True, True, False]
+
+
+def test_a_short_term_fills_its_page_within_the_scan(merchant, rare_wu, monkeypatch):
+    # Enough matches in the rows read: the usual page, the usual cursors.
+    monkeypatch.setattr(search, "SCAN", 6)
+    page = find(merchant, "wu", path=PROBE, size=1)
+
+    assert refs(page) == ["W0"]
+    assert page.searched == 0
+    assert refs(find(merchant, "wu", path=PROBE, size=1, after=page.next_cursor)) == [
+        "W5"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from payportal.accounts.permissions import ALL_CODES
 from payportal.accounts.tests.html import field_errors, input_value, text
 from payportal.audit import actions
 from payportal.audit.models import AuditEvent
+from payportal.core import search
 from payportal.core.pagination import encode_cursor
 from payportal.payments.models import Account, Dispute, Payment, Refund
 from payportal.payments.tests.factories import (
@@ -480,10 +481,11 @@ def test_payment_list_query_count_is_constant(
 ):
     PaymentFactory.create_batch(rows, merchant=merchant)
 
-    # Session, user with merchant and role, the page of payments, then the
+    # Session, user with merchant and role, the scan of the next rows for
+    # "a" (no trigram: core/search.py), the page of its matches, then the
     # session save (savepoint, update, release).
     # +1: the session's check of the user's second factors.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = admin_client.get("/transactions/?q=a&status=succeeded&sort=amount")
 
     assert len(response.context["page"].rows) == rows
@@ -980,3 +982,29 @@ def test_payment_export_streams_from_its_first_rows(admin_client, merchant):
     assert (first + rest).decode().count("\n") == 601
     # Done: the transaction is over, and the connection back to autocommit.
     assert not connection.in_atomic_block
+
+
+def test_payment_list_short_search_says_where_it_stopped(
+    admin_client, merchant, monkeypatch
+):
+    # "wu" has no trigram: a page reads at most search.SCAN rows, and says
+    # so when it stops short of a full page; Next goes on from there.
+    monkeypatch.setattr(search, "SCAN", 3)
+    for n in range(8):
+        PaymentFactory(
+            merchant=merchant,
+            reference=f"R{n}",
+            cardholder_name="Amy Wu" if n == 4 else "Sam Poe",
+            created_at=BASE_TIME - timedelta(hours=n),
+        )
+
+    first = admin_client.get("/transactions/?q=wu")
+    page = first.context["page"]
+    second = admin_client.get(f"/transactions/?q=wu&after={page.next_cursor}")
+
+    assert refs(first) == []
+    assert "No matching transactions in this part of the list" in text(first)
+    assert "Searched 3 more rows. Select Next to keep searching." in text(first)
+    assert f'href="?q=wu&amp;after={page.next_cursor}"' in first.content.decode()
+    assert refs(second) == ["R4"]
+    assert "Searched 3 more rows for this page." in text(second)
