@@ -211,7 +211,7 @@ def test_user_list_short_search_says_where_it_stopped(
 
     assert first.context["page"].rows == []
     assert "No matching users in this part of the list" in text(first)
-    assert "Searched 2 more rows. Select Next to keep searching." in text(first)
+    assert "Searched the next 2 rows. Select Next to keep searching." in text(first)
     assert second.context["page"].rows == []
     assert [u.username for u in third.context["page"].rows] == ["fay"]
     assert third.context["page"].next_cursor is None

@@ -1004,7 +1004,7 @@ def test_payment_list_short_search_says_where_it_stopped(
 
     assert refs(first) == []
     assert "No matching transactions in this part of the list" in text(first)
-    assert "Searched 3 more rows. Select Next to keep searching." in text(first)
+    assert "Searched the next 3 rows. Select Next to keep searching." in text(first)
     assert f'href="?q=wu&amp;after={page.next_cursor}"' in first.content.decode()
     assert refs(second) == ["R4"]
-    assert "Searched 3 more rows for this page." in text(second)
+    assert "Searched the next 3 rows for this page." in text(second)
