@@ -27,15 +27,28 @@ def sign_in(page, base: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def enrol_for_next_step(admin, time_machine):
+    """The admin's authenticator app, with the clock moved to one second
+    into the next 30-second step: the enrolment used this step's code, so
+    sign-in takes the next one, which then has 29 s to arrive."""
+    time_machine.move_to(time.time(), tick=True)
+    factor, _ = enrol(admin)
+    now = time.time()
+    time_machine.shift(timedelta(seconds=(int(now) // 30 + 1) * 30 + 1 - now))
+    return factor
+
+
+def sign_in_with_app(page, base: str, password: str, factor) -> None:
+    sign_in(page, base, password)
+    page.get_by_label("Code").fill(totp.code_at(factor.secret, totp.current_step()))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
 def test_journey_passkey_added_from_profile_then_signs_in(
     browser, live_server, admin, password, time_machine
 ):
-    time_machine.move_to(time.time(), tick=True)
-    factor, _ = enrol(admin)
-    # The enrolment used this step's code: sign in with the next one, one
-    # second into its step so it has 29 s to arrive.
-    now = time.time()
-    time_machine.shift(timedelta(seconds=(int(now) // 30 + 1) * 30 + 1 - now))
+    factor = enrol_for_next_step(admin, time_machine)
     context = browser.new_context()
     # Generous: the passkey ceremony runs in the browser, and CI machines can
     # be busy.
@@ -49,10 +62,7 @@ def test_journey_passkey_added_from_profile_then_signs_in(
         cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
 
         # Signed in with the app, the user adds a passkey from Profile.
-        sign_in(page, live_server.url, password)
-        page.get_by_label("Code").fill(totp.code_at(factor.secret, totp.current_step()))
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        sign_in_with_app(page, live_server.url, password, factor)
         page.goto(live_server.url + "/profile/")
         page.get_by_role("link", name="Add a passkey").click()
         page.get_by_label("Current password").fill(password)
@@ -77,17 +87,11 @@ def test_passkey_button_is_disabled_without_javascript(
     # The ceremony needs the script: with JavaScript off the button stays
     # disabled and the page says why, instead of posting an empty answer.
     # (With it on, the journey above presses the button the script enabled.)
-    time_machine.move_to(time.time(), tick=True)
-    factor, _ = enrol(admin)
-    now = time.time()
-    time_machine.shift(timedelta(seconds=(int(now) // 30 + 1) * 30 + 1 - now))
+    factor = enrol_for_next_step(admin, time_machine)
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
-        sign_in(page, live_server.url, password)
-        page.get_by_label("Code").fill(totp.code_at(factor.secret, totp.current_step()))
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        sign_in_with_app(page, live_server.url, password, factor)
         page.goto(live_server.url + "/profile/two-step/passkey/")
         expect(page.get_by_role("heading", name="Add a passkey")).to_be_visible()
         expect(page.get_by_role("button", name="Add passkey")).to_be_disabled()
