@@ -35,8 +35,9 @@ tells a common word (the rest is read for a rarer term: one more query).
 The rows are exactly those of the plain ``icontains`` query, in the same
 keyset order, on every path (the tests run each). Terms without a trigram
 the index can look up (fewer than three characters; on PostgreSQL, no two
-letters or digits side by side) are tested row by row, and a page reads at
-most ``SCAN`` rows of its order: a rare one ("wu") would otherwise read
+letters or digits side by side) are tested row by row: a page reads the
+next ``window`` rows of its order (a common one fills its page there), then
+at most ``SCAN``: a rare one ("wu") would otherwise read
 every row of a large firm (5 s at 5,000,000 payments), at each keystroke
 of a search box that searches as one types. A page that has read ``SCAN``
 rows without filling up shows the matches it found, and its Next link
@@ -393,6 +394,7 @@ def search_page(
             start,
             key=key,
             size=size,
+            window=window,
             page=page,
         )
     rows_after, order = start.rows, start.order
@@ -488,22 +490,30 @@ def _scanned_page(
     *,
     key: str,
     size: int,
+    window: int,
     page: Callable[[QuerySet[Any]], Page],
 ) -> Page:
-    """The page for a term the index cannot look up: the next ``SCAN``
-    rows of the page's order, each tested. When they hold a whole page, or
+    """The page for a term the index cannot look up: the next ``window``
+    rows of the page's order, then if need be the next ``SCAN``, each
+    tested. When they hold a whole page, or
     are the last rows, it is the usual page; otherwise the matches among
     them, with cursors at the edges of what was read, so Next (or Previous,
     reading back) goes on from there."""
     hit = ExpressionWrapper(condition, output_field=BooleanField())
-    scanned = list(
-        queryset.filter(start.rows)
-        .order_by(*start.order)
-        .annotate(_search_hit=hit)
-        .values_list("pk", key, "_search_hit")[: SCAN + 1]
+    rows_read = (
+        queryset.filter(start.rows).order_by(*start.order).annotate(_search_hit=hit)
     )
-    # One row more than the scan, so a scan that reaches the last row
+    # One row more than each read, so a read that reaches the last row
     # makes a last page, not a Next to an empty one.
+    first = min(window, SCAN)
+    if first < SCAN:
+        # A common term ("a") fills its page from the first rows: read
+        # those first, as the probe does, and the rest only for a rare one.
+        probe = list(rows_read.values_list("pk", "_search_hit")[: first + 1])
+        hits = [pk for pk, is_hit in probe[:first] if is_hit]
+        if len(hits) > size or len(probe) <= first:
+            return page(queryset.filter(pk__in=hits[: size + 1]))
+    scanned = list(rows_read.values_list("pk", key, "_search_hit")[: SCAN + 1])
     last = len(scanned) <= SCAN
     scanned = scanned[:SCAN]
     hits = [pk for pk, _, is_hit in scanned if is_hit]

@@ -197,6 +197,20 @@ def test_a_short_term_reads_at_most_scan_rows_a_page(merchant, rare_wu, monkeypa
     assert [page.searched_back for page in back] == [True, True, False]
 
 
+@pytest.mark.parametrize(("window", "queries"), [(6, 2), (2, 3)])
+def test_a_short_term_reads_the_first_rows_before_the_scan(
+    merchant, rare_wu, monkeypatch, window, queries, django_assert_num_queries
+):
+    # A term that fills its page from the first ``window`` rows reads only
+    # those (then the page); otherwise the scan's rows are read too.
+    monkeypatch.setattr(search, "SCAN", 8)
+    with django_assert_num_queries(queries):
+        page = find(merchant, "wu", path={"window": window}, size=1)
+
+    assert refs(page) == ["W0"]
+    assert page.next_cursor
+
+
 def test_a_short_term_fills_its_page_within_the_scan(merchant, rare_wu, monkeypatch):
     # Enough matches in the rows read: the usual page, the usual cursors.
     monkeypatch.setattr(search, "SCAN", 6)
