@@ -424,17 +424,9 @@ def search_page(
             return page(queryset.filter(pk__in=hits[: size + 1]))
         sample = [row[1:] for row in first]
     elif not folds:
-        probe = list(
-            queryset.filter(rows_after)
-            .order_by(*order)
-            .annotate(_search_hit=hit)
-            .values_list("pk", "_search_hit")[:window]
-        )
-        hits = [pk for pk, is_hit in probe if is_hit]
-        if len(hits) > size or len(probe) < window:
-            # The first size + 1 matches after the cursor are all in the
-            # window: fetch them by primary key.
-            return page(queryset.filter(pk__in=hits[: size + 1]))
+        rows = queryset.filter(rows_after).order_by(*order).annotate(_search_hit=hit)
+        if (hits := _probe(rows, window=window, size=size)) is not None:
+            return page(queryset.filter(pk__in=hits))
     # Few matches here, or no probe. Whether the term is rare, or common
     # but out of the way of this order (a surname, with users sorted by
     # username: the Smiths sit together), and which of its trigrams are
@@ -495,24 +487,21 @@ def _scanned_page(
 ) -> Page:
     """The page for a term the index cannot look up: the next ``window``
     rows of the page's order, then if need be the next ``SCAN``, each
-    tested. When they hold a whole page, or
-    are the last rows, it is the usual page; otherwise the matches among
-    them, with cursors at the edges of what was read, so Next (or Previous,
-    reading back) goes on from there."""
+    tested. When they hold a whole page, or are the last rows, it is the
+    usual page; otherwise the matches among them, with cursors at the edges
+    of what was read, so Next (or Previous, reading back) goes on from
+    there."""
     hit = ExpressionWrapper(condition, output_field=BooleanField())
     rows_read = (
         queryset.filter(start.rows).order_by(*start.order).annotate(_search_hit=hit)
     )
-    # One row more than each read, so a read that reaches the last row
-    # makes a last page, not a Next to an empty one.
-    first = min(window, SCAN)
-    if first < SCAN:
-        # A common term ("a") fills its page from the first rows: read
-        # those first, as the probe does, and the rest only for a rare one.
-        probe = list(rows_read.values_list("pk", "_search_hit")[: first + 1])
-        hits = [pk for pk, is_hit in probe[:first] if is_hit]
-        if len(hits) > size or len(probe) <= first:
-            return page(queryset.filter(pk__in=hits[: size + 1]))
+    # A common term ("a") fills its page from the first rows: the probe
+    # reads those first, and the scan the rest only for a rare one.
+    if window < SCAN:
+        if (hits := _probe(rows_read, window=window, size=size)) is not None:
+            return page(queryset.filter(pk__in=hits))
+    # One row more than the scan, so a scan that reaches the last row makes
+    # a last page, not a Next to an empty one.
     scanned = list(rows_read.values_list("pk", key, "_search_hit")[: SCAN + 1])
     last = len(scanned) <= SCAN
     scanned = scanned[:SCAN]
@@ -539,6 +528,18 @@ def _scanned_page(
         prev_cursor=back if start.forward else None,
         searched=SCAN,
     )
+
+
+def _probe(rows: QuerySet[Any], *, window: int, size: int) -> list[Any] | None:
+    """The primary keys of the page's matches, when the next ``window`` of
+    ``rows`` (after the cursor, in page order, annotated ``_search_hit``)
+    hold them all: more than a page of matches, or the last rows. Else
+    None."""
+    probe = list(rows.values_list("pk", "_search_hit")[:window])
+    hits = [pk for pk, is_hit in probe if is_hit]
+    if len(hits) > size or len(probe) < window:
+        return hits[: size + 1]
+    return None
 
 
 def _count_hits(sample: Sequence[Sequence[Any]]) -> int:
@@ -683,13 +684,14 @@ def search_index_builds(
     function) pairs, for a caller that runs them beside other index builds
     (the seed command: one database session each on PostgreSQL)."""
     builds: list[tuple[str, Callable[[], None]]] = []
-    for search in missing_search_indexes(*models):
-        if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite":
+        for search in missing_search_indexes(*models):
             builds.append((search.index, partial(_rebuild_sqlite, search)))
-            continue
-        for name, sql in postgres_indexes(search).items():
-            if not _existing_postgres_index(name):
-                builds.append((name, partial(_execute, sql)))
+    elif connection.vendor == "postgresql":
+        for search in _for(models):
+            for name, sql in postgres_indexes(search).items():
+                if not _existing_postgres_index(name):
+                    builds.append((name, partial(_execute, sql)))
     return builds
 
 
