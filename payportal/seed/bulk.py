@@ -90,12 +90,7 @@ def copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
     bytes on."""
     if not rows:
         return b""
-    # NULLs as NUL characters first (no text in PostgreSQL can hold one),
-    # so that any backslash left is a value's.
-    text = "".join(
-        "\t".join(["\0" if value is None else str(value) for value in row]) + "\n"
-        for row in rows
-    )
+    text = _joined(rows, str)
     # Generated values hold no tab, line break or backslash, so the plain
     # join is exact; checked on the whole text at once (fast), and any
     # other text takes the escaping path.
@@ -106,19 +101,23 @@ def copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
         and "\\" not in text
     )
     if not clean:
-        text = "".join(
-            "\t".join(
-                ["\0" if value is None else _escaped(str(value)) for value in row]
-            )
-            + "\n"
-            for row in rows
-        )
+        text = _joined(rows, _escaped)
     return text.replace("\0", _COPY_NULL).encode()
 
 
-def _escaped(value: str) -> str:
+def _joined(rows: Sequence[Sequence[Any]], write: Callable[[Any], str]) -> str:
+    # NULLs as NUL characters (no text in PostgreSQL can hold one), so
+    # that any backslash left is a value's; copy_text makes them \N.
+    return "".join(
+        "\t".join(["\0" if value is None else write(value) for value in row]) + "\n"
+        for row in rows
+    )
+
+
+def _escaped(value: Any) -> str:
     return (
-        value.replace("\\", "\\\\")
+        str(value)
+        .replace("\\", "\\\\")
         .replace("\t", "\\t")
         .replace("\n", "\\n")
         .replace("\r", "\\r")

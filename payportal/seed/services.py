@@ -342,15 +342,26 @@ def _make_batch(
     batch = data.payment_batch(payment_plan, rng, start, stop)
     if ids is None:
         return batch
-    mid = payment_plan.merchant_id
+    payments, refunds, disputes = _with_ids(batch, ids, payment_plan.merchant_id)
     return CopyBatch(
-        payments=bulk.copy_text(
-            [(pk, *row) for pk, row in zip(ids, batch.payments, strict=True)]
-        ),
-        refunds=bulk.copy_text([(mid, ids[r[0]], *r[1:]) for r in batch.refunds]),
-        disputes=bulk.copy_text([(mid, ids[r[0]], *r[1:]) for r in batch.disputes]),
+        payments=bulk.copy_text(payments),
+        refunds=bulk.copy_text(refunds),
+        disputes=bulk.copy_text(disputes),
         counts=batch.counts,
         totals=batch.totals,
+    )
+
+
+def _with_ids(
+    batch: data.Batch, ids: list[int], merchant_id: int
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """The batch's rows as stored: payments with their ``ids``; refunds and
+    chargebacks with the firm and their payment's id (they name it by its
+    place in the batch)."""
+    return (
+        [(pk, *row) for pk, row in zip(ids, batch.payments, strict=True)],
+        [(merchant_id, ids[row[0]], *row[1:]) for row in batch.refunds],
+        [(merchant_id, ids[row[0]], *row[1:]) for row in batch.disputes],
     )
 
 
@@ -364,18 +375,12 @@ def _write_payments(merchant: Merchant, batch: data.Batch | CopyBatch) -> None:
             bulk.copy_rows(Dispute, data.DISPUTE_FIELDS, batch.disputes)
         else:
             ids = bulk.reserve_ids(Payment, len(batch.payments))
-            bulk.insert_rows(
-                Payment,
-                data.PAYMENT_FIELDS,
-                [(pk, *row) for pk, row in zip(ids, batch.payments, strict=True)],
-            )
-            mid = merchant.pk
-            if batch.refunds:
-                rows = [(mid, ids[row[0]], *row[1:]) for row in batch.refunds]
-                bulk.insert_rows(Refund, data.REFUND_FIELDS, rows)
-            if batch.disputes:
-                rows = [(mid, ids[row[0]], *row[1:]) for row in batch.disputes]
-                bulk.insert_rows(Dispute, data.DISPUTE_FIELDS, rows)
+            payments, refunds, disputes = _with_ids(batch, ids, merchant.pk)
+            bulk.insert_rows(Payment, data.PAYMENT_FIELDS, payments)
+            if refunds:
+                bulk.insert_rows(Refund, data.REFUND_FIELDS, refunds)
+            if disputes:
+                bulk.insert_rows(Dispute, data.DISPUTE_FIELDS, disputes)
         _add_totals(merchant, batch.totals)
 
 
@@ -423,8 +428,8 @@ def _restore_indexes(*models: type[Model]) -> list[str]:
     """Build what is missing of the models' list and search indexes, two at
     a time where the database allows:
 
-    - PostgreSQL: two sessions, the GIN index (the longest, one core) in
-      one and the B-trees in the other.
+    - PostgreSQL: two sessions, the GIN indexes (the longest, one core
+      each) first, then the B-trees, each session taking the next build.
     - SQLite, a database file: the FTS index is built in a file apart by a
       second connection in a thread, while this one builds the B-trees
       (``search.fts_build_apart``), then copied in.
