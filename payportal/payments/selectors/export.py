@@ -190,14 +190,12 @@ def expiry_field() -> Func:
         "CASE WHEN {0} < 10 THEN '0' ELSE '' END || CAST({0} AS TEXT) "
         "|| '/' || substr(CAST((({1} %% 100) + 100) AS TEXT), 2)"
     )
+    both_set = "CASE WHEN {{0}} <> 0 AND {{1}} <> 0 THEN {} ELSE '' END"
     return _Template(
         "card_exp_month",
         "card_exp_year",
-        sqlite=(f"CASE WHEN {{0}} <> 0 AND {{1}} <> 0 THEN {sqlite} ELSE '' END", ()),
-        postgresql=(
-            f"CASE WHEN {{0}} <> 0 AND {{1}} <> 0 THEN {postgresql} ELSE '' END",
-            (),
-        ),
+        sqlite=(both_set.format(sqlite), ()),
+        postgresql=(both_set.format(postgresql), ()),
     )
 
 
