@@ -8,8 +8,8 @@ form for ``bulk.insert_rows``.
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import cache
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cache, lru_cache
 
 FIRST_NAMES = (
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth "
@@ -279,6 +279,8 @@ class PaymentPlan:
     start: datetime
     end: datetime
     as_text: DatetimeText
+    # The firm's time zone: its daily totals' days.
+    tz: tzinfo = UTC
 
 
 # The daily-total figures, in this order, per (quarter hour, account).
@@ -311,6 +313,9 @@ class Batch:
     # (quarter hour, account) -> TOTAL_FIELDS: what the services would have
     # added to the daily totals for these rows.
     totals: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    # The same per (firm day, account): ``daily_totals``, filled in by the
+    # generator process for the loading one.
+    daily: dict[tuple[date, str], list[int]] = field(default_factory=dict)
 
     @property
     def counts(self) -> tuple[int, int, int]:
@@ -321,6 +326,31 @@ class Batch:
         if figures is None:
             figures = self.totals[(quarter, account)] = [0] * len(TOTAL_FIELDS)
         figures[what] += amount
+
+
+def daily_totals(
+    totals: dict[tuple[int, str], list[int]], tz: tzinfo
+) -> dict[tuple[date, str], list[int]]:
+    """``Batch.totals`` summed per calendar day in ``tz`` and account: the
+    rows of the daily-total table, as the services would have added them.
+    Runs in the generator process, beside the loading one."""
+    summed: dict[tuple[date, str], list[int]] = {}
+    for (quarter, account), figures in totals.items():
+        key = (_local_day(quarter, tz), account)
+        total = summed.get(key)
+        if total is None:
+            summed[key] = figures.copy()
+        else:
+            summed[key] = [a + b for a, b in zip(total, figures, strict=True)]
+    return summed
+
+
+# A year holds 35,040 quarter hours; refunds and chargebacks fall in
+# quarters that later batches meet again.
+@lru_cache(maxsize=1 << 17)
+def _local_day(quarter: int, tz: tzinfo) -> date:
+    """The calendar day in ``tz`` of the quarter hour ``quarter``."""
+    return (EPOCH + QUARTER * quarter).replace(tzinfo=UTC).astimezone(tz).date()
 
 
 def _amount(r: float, rng: random.Random) -> int:

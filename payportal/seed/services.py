@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
@@ -225,21 +225,13 @@ def seed_users(login: SeedLogin, firm: int, plan: SeedPlan, progress: Progress) 
     return added
 
 
-def _add_totals(merchant: Merchant, totals: dict) -> None:
-    """Add the batch's daily-total figures (``data.Batch.totals``), summed
-    per firm day and account: what the services would have added row by
-    row, in one upsert."""
-    tz = merchant.tz
-    summed: dict[tuple[date, str], list[int]] = {}
-    for (quarter, account), figures in totals.items():
-        utc = (data.EPOCH + data.QUARTER * quarter).replace(tzinfo=UTC)
-        day = timezone.localtime(utc, tz).date()
-        total = summed.setdefault((day, account), [0] * len(data.TOTAL_FIELDS))
-        for n, value in enumerate(figures):
-            total[n] += value
+def _add_totals(merchant: Merchant, daily: dict) -> None:
+    """Add the batch's daily-total figures (``data.Batch.daily``, already
+    summed per firm day and account by the generator): what the services
+    would have added row by row, in one upsert."""
     rows = [
         (merchant.pk, day, account, merchant.currency, *figures)
-        for (day, account), figures in summed.items()
+        for (day, account), figures in daily.items()
     ]
     bulk.add_to_totals(
         DailyTotal,
@@ -259,35 +251,17 @@ def seed_payments(
     have = Payment.objects.filter(merchant=merchant).count()
     if have >= want:
         return 0, 0, 0
-    refunders = tuple(
-        User.objects.filter(merchant=merchant, is_active=True)
-        .order_by("id")
-        .values_list("id", flat=True)[:20]
-    )
-    # The span ends when the firm was set up, so a resumed load makes the
-    # same times as the first run (and ids follow time).
-    # Naive UTC from here: the loop formats millions of them.
-    end = merchant.created_at.astimezone(UTC).replace(tzinfo=None)
-    payment_plan = data.PaymentPlan(
-        merchant_id=merchant.pk,
-        firm=firm,
-        count=want,
-        currency=merchant.currency,
-        refund_user_ids=refunders,
-        start=end - timedelta(days=plan.days),
-        end=end,
-        as_text=bulk.datetime_text(),
-    )
+    payment_plan = plan_payments(merchant, firm, want, plan)
     payments = refunds = disputes = 0
 
-    # Batches are generated in other processes while this one writes,
+    # Batches are generated in two other processes while this one writes,
     # each generator one batch ahead. PostgreSQL's server stores the rows
-    # while this process only passes text on, so two generators share the
-    # two cores with it; on SQLite this process does the storing, on one
-    # core, and one generator has the other.
+    # while this process only passes text on; on SQLite this process does
+    # the storing, on one core. Either way one generator alone could not
+    # keep up (on SQLite it left this process waiting a third of the time).
     spans = list(_batches(have, want))
     copy = connection.vendor == "postgresql"
-    generators = 2 if copy else 1
+    generators = 2
     with ProcessPoolExecutor(max_workers=generators, mp_context=_fork()) as pool:
 
         def submit(span: tuple[int, int]) -> Future[data.Batch | CopyBatch]:
@@ -311,6 +285,33 @@ def seed_payments(
     return payments, refunds, disputes
 
 
+def plan_payments(
+    merchant: Merchant, firm: int, want: int, plan: SeedPlan
+) -> data.PaymentPlan:
+    """What the generator needs to make the firm's payments up to ``want``
+    (also used by bench/seed_costs.py)."""
+    refunders = tuple(
+        User.objects.filter(merchant=merchant, is_active=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:20]
+    )
+    # The span ends when the firm was set up, so a resumed load makes the
+    # same times as the first run (and ids follow time).
+    # Naive UTC from here: the loop formats millions of them.
+    end = merchant.created_at.astimezone(UTC).replace(tzinfo=None)
+    return data.PaymentPlan(
+        merchant_id=merchant.pk,
+        firm=firm,
+        count=want,
+        currency=merchant.currency,
+        refund_user_ids=refunders,
+        start=end - timedelta(days=plan.days),
+        end=end,
+        as_text=bulk.datetime_text(),
+        tz=merchant.tz,
+    )
+
+
 def _fork() -> multiprocessing.context.BaseContext:
     # Fork: the child needs no set-up and touches no database connection
     # (it only computes rows, and exits without running finalisers).
@@ -326,7 +327,7 @@ class CopyBatch:
     refunds: bytes
     disputes: bytes
     counts: tuple[int, int, int]
-    totals: dict
+    daily: dict
 
 
 def _make_batch(
@@ -340,6 +341,7 @@ def _make_batch(
     start, stop = span
     rng = data.batch_random(seed, payment_plan.firm, start)
     batch = data.payment_batch(payment_plan, rng, start, stop)
+    batch.daily = data.daily_totals(batch.totals, payment_plan.tz)
     if ids is None:
         return batch
     payments, refunds, disputes = _with_ids(batch, ids, payment_plan.merchant_id)
@@ -348,7 +350,7 @@ def _make_batch(
         refunds=bulk.copy_text(refunds),
         disputes=bulk.copy_text(disputes),
         counts=batch.counts,
-        totals=batch.totals,
+        daily=batch.daily,
     )
 
 
@@ -381,7 +383,7 @@ def _write_payments(merchant: Merchant, batch: data.Batch | CopyBatch) -> None:
                 bulk.insert_rows(Refund, data.REFUND_FIELDS, refunds)
             if disputes:
                 bulk.insert_rows(Dispute, data.DISPUTE_FIELDS, disputes)
-        _add_totals(merchant, batch.totals)
+        _add_totals(merchant, batch.daily)
 
 
 def rows_to_add(plan: SeedPlan) -> tuple[int, int]:

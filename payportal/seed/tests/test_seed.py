@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F, Sum
+from django.db.models.functions import TruncDate
 
 from payportal.accounts.models import User
 from payportal.core import search
@@ -111,6 +112,30 @@ def test_daily_totals_match_the_rows_the_services_would_have_counted():
     # Days are the firm's calendar days: none outside the span.
     days = DailyTotal.objects.filter(merchant=firm).values_list("day", flat=True)
     assert (max(days) - min(days)).days <= 200 + 60  # refunds and chargebacks after
+
+
+def test_daily_totals_fall_on_the_firms_own_calendar_days():
+    # A time zone a quarter of an hour off UTC's hours: each payment counts
+    # on the firm's day, as the services count it, not on UTC's.
+    firm = services.ensure_firm(1, services.DEFAULT_PASSWORD).merchant
+    firm.time_zone = "Asia/Kathmandu"
+    firm.save(update_fields=["time_zone"])
+    call_command("seed", merchants=1, users=2, payments=3000, days=20, no_progress=True)
+    paid = (
+        Payment.objects.filter(merchant=firm)
+        .exclude(status="failed")
+        .annotate(day=TruncDate("created_at", tzinfo=firm.tz))
+        .values("day")
+        .annotate(gross=Sum("amount"))
+    )
+    expected = {row["day"]: row["gross"] for row in paid}
+    stored = (
+        DailyTotal.objects.filter(merchant=firm, gross__gt=0)
+        .values("day")
+        .annotate(gross=Sum("gross"))
+    )
+    assert {row["day"]: row["gross"] for row in stored} == expected
+    assert len(expected) >= 20
 
 
 class Stop(Exception):
