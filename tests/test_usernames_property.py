@@ -64,7 +64,6 @@ examples = [
 ]
 DB_SETTINGS = settings(
     max_examples=60,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 

@@ -99,7 +99,6 @@ def _webhook(payment: Payment, refund: Refund, status: str, when) -> None:
 
 @settings(
     max_examples=40,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @example(
