@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from payportal.payments.models import Dispute, EvidenceFile
 from payportal.payments.tests import sandbox_events
+from tests.browser import steps
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,10 +24,7 @@ DESCRIPTION = "Drafted and filed the commercial lease for matter MAT-2041."
 
 
 def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    steps.sign_in(page, base, username, password)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

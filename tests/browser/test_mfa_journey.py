@@ -7,10 +7,11 @@ import hashlib
 import hmac
 import struct
 import time
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.browser.steps import next_step, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,22 +24,6 @@ def totp_now(secret_base32: str) -> str:
     offset = digest[-1] & 0x0F
     number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{number % 1_000_000:06d}"
-
-
-def next_step(time_machine) -> None:
-    # A code works once, and only in its own 30-second step: move the clock
-    # (server thread included) to one second into the next step, rather
-    # than wait, so the code typed next is fresh and has 29 s to arrive.
-    now = time.time()
-    start = (int(now) // 30 + 1) * 30
-    time_machine.shift(timedelta(seconds=start + 1 - now))
-
-
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def log_out(page: Page) -> None:

@@ -1,13 +1,13 @@
 """Passkeys in a real browser: Chromium's virtual authenticator (CDP)."""
 
 import time
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from payportal.accounts.mfa import totp
 from payportal.accounts.tests.mfa_helpers import enrol
+from tests.browser.steps import next_step, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,26 +20,18 @@ AUTHENTICATOR = {
 }
 
 
-def sign_in(page, base: str, password: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Username", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def enrol_for_next_step(admin, time_machine):
     """The admin's authenticator app, with the clock moved to one second
     into the next 30-second step: the enrolment used this step's code, so
     sign-in takes the next one, which then has 29 s to arrive."""
     time_machine.move_to(time.time(), tick=True)
     factor, _ = enrol(admin)
-    now = time.time()
-    time_machine.shift(timedelta(seconds=(int(now) // 30 + 1) * 30 + 1 - now))
+    next_step(time_machine)
     return factor
 
 
 def sign_in_with_app(page, base: str, password: str, factor) -> None:
-    sign_in(page, base, password)
+    sign_in(page, base, "admin", password)
     page.get_by_label("Code").fill(totp.code_at(factor.secret, totp.current_step()))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
@@ -72,7 +64,7 @@ def test_journey_passkey_added_from_profile_then_signs_in(
 
         # Next time, the passkey is the second step.
         page.get_by_role("button", name="Log out").click()
-        sign_in(page, live_server.url, password)
+        sign_in(page, live_server.url, "admin", password)
         page.get_by_role("link", name="Use a passkey").click()
         page.get_by_role("button", name="Sign in with passkey").click()
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()

@@ -5,19 +5,13 @@ and see the refund succeeded and the payment partially refunded."""
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from payportal.payments.models import Payment, Refund
 from payportal.payments.tests import sandbox_events
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture

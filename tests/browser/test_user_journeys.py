@@ -11,19 +11,13 @@ from playwright.sync_api import Page, expect
 
 from conftest import links_in
 from payportal.accounts.models import User
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TEMPORARY = "Temporary-pass-4821"
 FIRST_OWN = "Lighthouse-keeper-93"
 SECOND_OWN = "Orchard-morning-57"
-
-
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def new_page(browser) -> Page:
