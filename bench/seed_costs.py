@@ -117,26 +117,24 @@ def run(batches: int) -> dict:
 @contextmanager
 def _one_core() -> Iterator[None]:
     """Index builds on one core, so that their seconds are machine time:
-    no SQLite sorter threads, no PostgreSQL parallel B-tree workers."""
+    no SQLite sorter threads, no PostgreSQL parallel B-tree workers. The
+    setting in force before (``fast_writes``'s) comes back afterwards."""
     from django.db import connection
 
-    setting = {
-        "sqlite": ("PRAGMA threads=0", "PRAGMA threads=0"),
-        "postgresql": (
-            "SET max_parallel_maintenance_workers = 0",
-            "RESET max_parallel_maintenance_workers",
-        ),
-    }.get(connection.vendor)
-    if setting is None:
-        yield
-        return
     with connection.cursor() as cursor:
-        cursor.execute(setting[0])
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA threads")
+            restore = f"PRAGMA threads={cursor.fetchone()[0]}"
+            cursor.execute("PRAGMA threads=0")
+        else:
+            cursor.execute("SHOW max_parallel_maintenance_workers")
+            restore = f"SET max_parallel_maintenance_workers = {cursor.fetchone()[0]}"
+            cursor.execute("SET max_parallel_maintenance_workers = 0")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(setting[1])
+            cursor.execute(restore)
 
 
 def _store(firm, payment_plan, seed: int, spans: list, copy: bool) -> float:
